@@ -1,0 +1,1 @@
+"""The time-credit domain: aggregates, events, rules and errors. Knows nothing of HTTP or SQL."""

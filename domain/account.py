@@ -1,0 +1,96 @@
+"""An account holds one participant's time credits: staff, volunteer, member or pot alike."""
+
+from __future__ import annotations
+
+from eventsourcing.domain import event
+
+from domain.base import LedgerAggregate
+from domain.errors import AccountClosed, CreditLimitExceeded, MaxBalanceExceeded
+
+
+def account_stream(account_id: str) -> str:
+    return f"account:{account_id}"
+
+
+class Account(LedgerAggregate):
+    @event("Opened")
+    def __init__(
+        self,
+        id: str,
+        organisation: str,
+        ref: str,
+        kind: str,
+        credit_limit: int,
+        max_balance: int | None,
+    ) -> None:
+        self.organisation = organisation
+        self.ref = ref
+        self.kind = kind
+        self.credit_limit = credit_limit
+        self.max_balance = max_balance
+        self.status = "open"
+        self.balance = 0
+        self.given = 0
+        self.received = 0
+
+    @property
+    def account_id(self) -> str:
+        return f"{self.organisation}:{self.ref}"
+
+    @property
+    def over_limit(self) -> bool:
+        too_low = self.balance < -self.credit_limit
+        too_high = self.max_balance is not None and self.balance > self.max_balance
+        return too_low or too_high
+
+    def check_open(self) -> None:
+        if self.status != "open":
+            raise AccountClosed(f"account {self.account_id} is closed")
+
+    def check_can_spend(self, minutes: int) -> None:
+        if self.balance - minutes < -self.credit_limit:
+            raise CreditLimitExceeded(
+                f"{self.account_id} would go to {self.balance - minutes} minutes,"
+                f" below its credit limit of -{self.credit_limit}",
+                account=self.account_id,
+            )
+
+    def check_can_earn(self, minutes: int) -> None:
+        if self.max_balance is not None and self.balance + minutes > self.max_balance:
+            raise MaxBalanceExceeded(
+                f"{self.account_id} would go to {self.balance + minutes} minutes,"
+                f" above its maximum balance of {self.max_balance}",
+                account=self.account_id,
+            )
+
+    # The event methods below only change state: a rule inside them would make old
+    # histories fail to load when the rule changes.
+
+    @event("Earned")
+    def earn(self, exchange_id: str, minutes: int) -> None:
+        self.balance += minutes
+        self.given += minutes
+
+    @event("Spent")
+    def spend(self, exchange_id: str, minutes: int) -> None:
+        self.balance -= minutes
+        self.received += minutes
+
+    @event("EarningReversed")
+    def reverse_earning(self, exchange_id: str, minutes: int) -> None:
+        self.balance -= minutes
+        self.given -= minutes
+
+    @event("SpendingReversed")
+    def reverse_spending(self, exchange_id: str, minutes: int) -> None:
+        self.balance += minutes
+        self.received -= minutes
+
+    @event("LimitsChanged")
+    def change_limits(self, credit_limit: int, max_balance: int | None) -> None:
+        self.credit_limit = credit_limit
+        self.max_balance = max_balance
+
+    @event("Closed")
+    def close(self) -> None:
+        self.status = "closed"

@@ -1,0 +1,147 @@
+"""An exchange of time: the giver earns, the receiver spends, an hour is an hour."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from eventsourcing.domain import event
+
+from domain.account import Account
+from domain.base import LedgerAggregate
+from domain.errors import AlreadyReversed, Conflict, Forbidden, NotPending
+
+PENDING = "pending"
+COMPLETED = "completed"
+REJECTED = "rejected"
+EXPIRED = "expired"
+REVERSED = "reversed"
+
+
+def exchange_stream(exchange_id: str) -> str:
+    return f"exchange:{exchange_id}"
+
+
+class Exchange(LedgerAggregate):
+    """Facts carry everything a replay needs: no look-ups, no personal data."""
+
+    @event("Recorded")
+    def __init__(
+        self,
+        id: str,
+        giver: str,
+        receiver: str,
+        minutes: int,
+        service_date: str,
+        category: str | None,
+        note: str | None,
+        recorded_by: str,
+        status: str,
+        awaiting: str | None,
+        expires_on: str | None,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+    ) -> None:
+        self.giver = giver
+        self.receiver = receiver
+        self.minutes = minutes
+        self.service_date = service_date
+        self.category = category
+        self.note = note
+        self.recorded_by = recorded_by
+        self.status = status
+        self.awaiting = awaiting
+        self.expires_on = expires_on
+        self.idempotency_key = idempotency_key
+        self.fingerprint = fingerprint
+        self.resolved_by: str | None = None
+        self.reason: str | None = None
+
+    @property
+    def exchange_id(self) -> str:
+        return self.id.removeprefix("exchange:")
+
+    def status_on(self, today: date) -> str:
+        """A pending exchange past its expiry reads as expired before anyone records it."""
+        if self.status == PENDING and self.is_past_expiry(today):
+            return EXPIRED
+        return self.status
+
+    def is_past_expiry(self, today: date) -> bool:
+        return self.expires_on is not None and today > date.fromisoformat(self.expires_on)
+
+    def check_can_resolve(self, organisation: str | None, today: date) -> None:
+        """Only the awaited organisation confirms or rejects, and only while pending."""
+        if self.status_on(today) != PENDING:
+            raise NotPending(f"exchange {self.exchange_id} is {self.status_on(today)}")
+        if organisation is not None and organisation != self.awaiting:
+            raise Forbidden(f"exchange {self.exchange_id} awaits {self.awaiting}")
+
+    def check_can_reverse(self, organisation: str | None) -> None:
+        parties = {self.giver.split(":", 1)[0], self.receiver.split(":", 1)[0]}
+        if organisation is not None and organisation not in parties:
+            raise Forbidden("only a party's organisation or the operator may reverse")
+        if self.status == REVERSED:
+            raise AlreadyReversed(f"exchange {self.exchange_id} is already reversed")
+        if self.status != COMPLETED:
+            raise Conflict(f"exchange {self.exchange_id} is {self.status}; only completed ones reverse")
+
+    @event("Confirmed")
+    def _confirm(self, confirmed_by: str | None) -> None:
+        self.status = COMPLETED
+        self.resolved_by = confirmed_by
+
+    @event("Rejected")
+    def _reject(self, rejected_by: str | None, reason: str) -> None:
+        self.status = REJECTED
+        self.resolved_by = rejected_by
+        self.reason = reason
+
+    @event("Expired")
+    def _expire(self) -> None:
+        self.status = EXPIRED
+
+    @event("Reversed")
+    def _reverse(self, reversed_by: str | None, reason: str) -> None:
+        self.status = REVERSED
+        self.reason = reason
+
+    def reject(self, organisation: str | None, reason: str, today: date) -> None:
+        self.check_can_resolve(organisation, today)
+        self._reject(organisation, reason)
+
+    def expire(self, today: date) -> None:
+        if self.status != PENDING or not self.is_past_expiry(today):
+            raise NotPending(f"exchange {self.exchange_id} is not a pending exchange past expiry")
+        self._expire()
+
+
+def check_can_settle(giver: Account, receiver: Account, minutes: int) -> None:
+    """Limits are checked when balances move: receiver floor, giver cap."""
+    giver.check_open()
+    receiver.check_open()
+    receiver.check_can_spend(minutes)
+    giver.check_can_earn(minutes)
+
+
+def settle(exchange: Exchange, giver: Account, receiver: Account) -> None:
+    check_can_settle(giver, receiver, exchange.minutes)
+    giver.earn(exchange.exchange_id, exchange.minutes)
+    receiver.spend(exchange.exchange_id, exchange.minutes)
+
+
+def confirm(
+    exchange: Exchange, giver: Account, receiver: Account, organisation: str | None, today: date
+) -> None:
+    exchange.check_can_resolve(organisation, today)
+    settle(exchange, giver, receiver)
+    exchange._confirm(organisation)
+
+
+def reverse(
+    exchange: Exchange, giver: Account, receiver: Account, organisation: str | None, reason: str
+) -> None:
+    """A compensating record, applied even if it leaves an account outside its limits."""
+    exchange.check_can_reverse(organisation)
+    exchange._reverse(organisation, reason)
+    giver.reverse_earning(exchange.exchange_id, exchange.minutes)
+    receiver.reverse_spending(exchange.exchange_id, exchange.minutes)

@@ -1,0 +1,113 @@
+"""Input rules shared by the aggregates: pure checks that raise `InvalidRequest`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from domain.errors import InvalidRequest, UnknownAccount
+
+MIN_MINUTES = 1
+MAX_MINUTES = 1440
+ORGANISATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+ACCOUNT_REF = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CATEGORY = re.compile(r"^[a-z0-9-]{1,40}$")
+NOTE_MAX = 500
+REASON_MAX = 500
+NAME_MAX = 200
+ACCOUNT_KINDS = ("person", "organisation", "pot")
+DEFAULT_CREDIT_LIMIT = 600
+DEFAULT_PENDING_EXPIRY_DAYS = 14
+
+
+def check_minutes(minutes: object) -> int:
+    # bool is an int in Python; True minutes would be a silent 1.
+    if not isinstance(minutes, int) or isinstance(minutes, bool):
+        raise InvalidRequest("minutes must be a whole number", field="minutes")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise InvalidRequest(
+            f"minutes must be between {MIN_MINUTES} and {MAX_MINUTES}", field="minutes"
+        )
+    return minutes
+
+
+def check_organisation_id(org: str) -> str:
+    if not isinstance(org, str) or not ORGANISATION_ID.fullmatch(org):
+        raise InvalidRequest(
+            "organisation id must match ^[a-z0-9][a-z0-9-]{1,62}$", field="id"
+        )
+    return org
+
+
+def check_ref(ref: str) -> str:
+    if not isinstance(ref, str) or not ACCOUNT_REF.fullmatch(ref):
+        raise InvalidRequest("ref must match ^[A-Za-z0-9._-]{1,64}$", field="ref")
+    return ref
+
+
+def check_kind(kind: str) -> str:
+    if kind not in ACCOUNT_KINDS:
+        raise InvalidRequest(f"kind must be one of {', '.join(ACCOUNT_KINDS)}", field="kind")
+    return kind
+
+
+def check_credit_limit(limit: object) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise InvalidRequest("credit_limit must be a whole number >= 0", field="credit_limit")
+    return limit
+
+
+def check_max_balance(cap: object) -> int | None:
+    if cap is None:
+        return None
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
+        raise InvalidRequest("max_balance must be a whole number >= 0 or null", field="max_balance")
+    return cap
+
+
+def check_expiry_days(days: object) -> int:
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        raise InvalidRequest(
+            "pending_expiry_days must be between 1 and 365", field="pending_expiry_days"
+        )
+    return days
+
+
+def check_service_date(service_date: date, today: date) -> date:
+    if service_date > today:
+        raise InvalidRequest("service_date must not be in the future", field="service_date")
+    return service_date
+
+
+def check_category(category: str | None) -> str | None:
+    if category is not None and not CATEGORY.fullmatch(category):
+        raise InvalidRequest("category must match ^[a-z0-9-]{1,40}$", field="category")
+    return category
+
+
+def check_note(note: str | None) -> str | None:
+    if note is not None and len(note) > NOTE_MAX:
+        raise InvalidRequest(f"note must be at most {NOTE_MAX} characters", field="note")
+    return note
+
+
+def check_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        raise InvalidRequest(f"name must be 1 to {NAME_MAX} characters", field="name")
+    return name
+
+
+def check_reason(reason: str) -> str:
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
+        raise InvalidRequest(
+            f"reason must be 1 to {REASON_MAX} characters", field="reason"
+        )
+    return reason
+
+
+def split_account_id(account_id: str) -> tuple[str, str]:
+    """`"{org}:{ref}"` -> `(org, ref)`. A malformed id names no account that could exist."""
+    org, sep, ref = account_id.partition(":")
+    if not sep or not ORGANISATION_ID.fullmatch(org) or not ACCOUNT_REF.fullmatch(ref):
+        raise UnknownAccount(f"no account '{account_id}' (ids have the form org:ref)")
+    return org, ref

@@ -1,0 +1,36 @@
+"""The application: one method per use case, over an event store chosen by settings."""
+
+from __future__ import annotations
+
+from ledger.access import AccessUseCases
+from ledger.accounts import UNSET, AccountUseCases
+from ledger.exchanges import ExchangeUseCases
+from ledger.records import (
+    AccountRecord,
+    BatchRecord,
+    ExchangeRecord,
+    ExchangeRequest,
+    IssuedKey,
+    OrganisationRecord,
+    Principal,
+)
+from ledger.settings import Database, parse_database_url
+
+
+class Ledger(AccessUseCases, AccountUseCases, ExchangeUseCases):
+    """The time-credit ledger shared by partner organisations."""
+
+
+__all__ = [
+    "UNSET",
+    "AccountRecord",
+    "BatchRecord",
+    "Database",
+    "ExchangeRecord",
+    "ExchangeRequest",
+    "IssuedKey",
+    "Ledger",
+    "OrganisationRecord",
+    "Principal",
+    "parse_database_url",
+]

@@ -1,0 +1,104 @@
+"""Access keys: random, shown once, stored only as a hash, revocable at once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.access import ROLES, AccessKey, key_stream
+from domain.errors import Conflict, Forbidden, InvalidRequest
+from domain.rules import check_organisation_id
+from ledger.base import LedgerBase
+from ledger.records import IssuedKey, Principal
+
+KEY_PREFIX = "tbk"
+ADMIN_KEY_ID = "admin"
+LABEL_MAX = 200
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_key(key_id: str) -> tuple[str, str]:
+    """`tbk_<id>_<secret>`: the id finds the record, 256 random bits prove the holder."""
+    secret = secrets.token_urlsafe(32)
+    return f"{KEY_PREFIX}_{key_id}_{secret}", secret
+
+
+def parse_key(key: str) -> tuple[str, str] | None:
+    prefix, _, rest = key.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != KEY_PREFIX or not key_id or not secret:
+        return None
+    return key_id, secret
+
+
+class AccessUseCases(LedgerBase):
+    def issue_key(
+        self, role: str, organisation: str | None = None, label: str | None = None
+    ) -> IssuedKey:
+        if role not in ROLES or role == "admin":
+            raise InvalidRequest("role must be broker, poster or auditor", field="role")
+        if role in ("broker", "poster"):
+            if organisation is None:
+                raise InvalidRequest(f"a {role} key needs an organisation", field="organisation")
+            self._organisation(check_organisation_id(organisation))
+        elif organisation is not None:
+            raise InvalidRequest("an auditor key belongs to no organisation", field="organisation")
+        if label is not None and len(label) > LABEL_MAX:
+            raise InvalidRequest(f"label must be at most {LABEL_MAX} characters", field="label")
+        return self._issue(secrets.token_hex(8), role, organisation, label)
+
+    def ensure_admin_key(self) -> str | None:
+        """On a first start, make the operator's key; return it, the only time it is seen."""
+        if self._fresh(key_stream(ADMIN_KEY_ID)) is not None:
+            return None
+        try:
+            return self._issue(ADMIN_KEY_ID, "admin", None, "bootstrap").key
+        except Conflict:
+            return None  # another process made it first
+
+    def revoke_key(self, key_id: str) -> int:
+        key = self._fresh(key_stream(key_id))
+        if not isinstance(key, AccessKey):
+            raise Forbidden(f"no key '{key_id}'")
+        if key.revoked:
+            return self.recorder.max_notification_id() or 0
+        key.revoke()
+        return self._save(key)
+
+    def authenticate(self, key: str, admin_key: str | None = None) -> Principal | None:
+        """The caller behind a bearer key, or None. Reads past the cache: revocation is at once."""
+        if admin_key and hmac.compare_digest(key.encode(), admin_key.encode()):
+            return Principal(key_id=ADMIN_KEY_ID, role="admin", organisation=None)
+        parsed = parse_key(key)
+        if parsed is None:
+            return None
+        key_id, secret = parsed
+        record = self._fresh(key_stream(key_id))
+        if not isinstance(record, AccessKey) or record.revoked:
+            return None
+        if not hmac.compare_digest(record.secret_hash, hash_secret(secret)):
+            return None
+        return Principal(record.key_id, record.role, record.organisation, record.label)
+
+    def _issue(
+        self, key_id: str, role: str, organisation: str | None, label: str | None
+    ) -> IssuedKey:
+        key, secret = new_key(key_id)
+        record = AccessKey(
+            id=key_stream(key_id),
+            role=role,
+            organisation=organisation,
+            label=label,
+            secret_hash=hash_secret(secret),
+        )
+        try:
+            position = self._save(record)
+        except IntegrityError:
+            raise Conflict(f"key '{key_id}' exists") from None
+        return IssuedKey(key_id, key, role, organisation, label, position)

@@ -1,0 +1,137 @@
+"""The event-sourced application underneath every use case: store, cache, retries, clock."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.account import Account, account_stream
+from domain.base import LedgerAggregate
+from domain.errors import Conflict, LedgerError, UnknownAccount, UnknownOrganisation
+from domain.organisation import Organisation, organisation_stream
+from domain.rules import split_account_id
+from ledger.settings import Database, database_url, parse_database_url
+from ledger.store import ensure_postgres_schema
+
+T = TypeVar("T")
+A = TypeVar("A", bound=LedgerAggregate)
+Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 25
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LedgerBase(Application[str]):
+    """Settings chosen by measurement, not by library defaults.
+
+    The aggregate cache is not fast-forwarded: a write reads its accounts from memory,
+    never from the database. Another process's write to the same account makes our
+    save fail on the version number; the cached copies are then evicted and the whole
+    command retried, so a stale cache can cost a retry but never a wrong balance.
+    Snapshots bound the cost of a cache miss on an account with a long history.
+    """
+
+    name = "Ledger"
+    env = {
+        "ORIGINATOR_ID_TYPE": "text",
+        "AGGREGATE_CACHE_MAXSIZE": "200000",
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
+    }
+    snapshotting_intervals = {Account: 100}
+
+    def __init__(
+        self,
+        database: Database | None = None,
+        *,
+        clock: Clock = utc_now,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.database = database or parse_database_url(database_url())
+        if self.database.is_postgres:
+            ensure_postgres_schema(self.database.env)
+        self.clock = clock
+        self._local = threading.local()
+        super().__init__({**self.database.env, **(env or {})})
+
+    def today(self) -> date:
+        return self.clock().astimezone(UTC).date()
+
+    # Loading, with a note of what was loaded so a conflict can evict exactly that.
+
+    def _touched(self) -> set[str]:
+        touched: set[str] | None = getattr(self._local, "touched", None)
+        if touched is None:
+            touched = self._local.touched = set()
+        return touched
+
+    def _find(self, stream: str, cls: type[A]) -> A | None:
+        self._touched().add(stream)
+        try:
+            aggregate = self.repository.get(stream)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def _fresh(self, stream: str) -> Any:
+        """Read past the cache: for facts another process may have just changed."""
+        try:
+            return self.repository.get(stream, version=2**62)
+        except AggregateNotFoundError:
+            return None
+
+    def _organisation(self, org: str) -> Organisation:
+        organisation = self._find(organisation_stream(org), Organisation)
+        if organisation is None:
+            raise UnknownOrganisation(f"no organisation '{org}'")
+        return organisation
+
+    def _account(self, account_id: str) -> Account:
+        split_account_id(account_id)
+        account = self._find(account_stream(account_id), Account)
+        if account is None:
+            raise UnknownAccount(f"no account '{account_id}'")
+        return account
+
+    def _save(self, *aggregates: LedgerAggregate | None) -> int:
+        """Save atomically; the answer is the position of the last event recorded."""
+        recordings = self.save(*aggregates)
+        if not recordings:
+            return self.recorder.max_notification_id() or 0
+        return max(r.notification.id for r in recordings)
+
+    def _retrying(self, command: Callable[[], T]) -> T:
+        """Run a command until it commits without an optimistic-concurrency conflict."""
+        refreshed = False
+        for attempt in range(MAX_ATTEMPTS):
+            self._touched().clear()
+            try:
+                return command()
+            except IntegrityError:
+                self._evict(self._touched())
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+            except LedgerError:
+                # A refusal may rest on a cached copy that another process has since
+                # changed: judge once more on fresh state before saying no.
+                if refreshed or not self._touched():
+                    raise
+                refreshed = True
+                self._evict(self._touched())
+        raise Conflict("too many concurrent changes to the same records; try again")
+
+    def _evict(self, streams: set[str]) -> None:
+        cache = self.repository.cache
+        if cache is None:
+            return
+        for stream in streams:
+            with contextlib.suppress(KeyError):
+                cache.get(stream, evict=True)

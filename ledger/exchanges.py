@@ -1,0 +1,293 @@
+"""Exchange use cases: record (one or a batch), confirm, reject, expire, reverse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain import exchange as rules_of_exchange
+from domain.access import Batch, batch_stream
+from domain.account import Account, account_stream
+from domain.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    LedgerError,
+    SameAccount,
+    UnknownExchange,
+)
+from domain.exchange import COMPLETED, PENDING, Exchange, exchange_stream
+from domain.rules import (
+    check_category,
+    check_minutes,
+    check_note,
+    check_reason,
+    check_service_date,
+)
+from ledger.base import LedgerBase
+from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
+from ledger.store import position_of
+
+IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:timebank-ledger:idempotency")
+MAX_BATCH = 1000
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def fingerprint(content: object) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotent_id(organisation: str, key: str) -> UUID:
+    """Keys of different organisations never collide; the same key maps to the same record."""
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    return uuid5(IDEMPOTENCY_NAMESPACE, f"{organisation}\x1f{key}")
+
+
+class ExchangeUseCases(LedgerBase):
+    def record_exchange(
+        self, organisation: str, request: ExchangeRequest, idempotency_key: str | None = None
+    ) -> ExchangeRecord:
+        """Record one exchange: completed at once inside one organisation, pending across two."""
+        print_ = fingerprint(request.canonical())
+        key_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+
+        def attempt() -> ExchangeRecord:
+            if key_id is not None:
+                replay = self._replay_exchange(key_id, print_)
+                if replay is not None:
+                    return replay
+            exchange_id = str(key_id or uuid4())
+            accounts: dict[str, Account] = {}
+            exchange = self._prepare(
+                organisation, request, exchange_id, accounts, idempotency_key, print_
+            )
+            position = self._save(*accounts.values(), exchange)
+            return self._record_of(exchange, position)
+
+        return self._retrying(attempt)
+
+    def record_batch(
+        self,
+        organisation: str,
+        requests: list[ExchangeRequest],
+        idempotency_key: str | None = None,
+    ) -> BatchRecord:
+        """All or nothing; each item sees the balances left by the items before it."""
+        if not 1 <= len(requests) <= MAX_BATCH:
+            raise InvalidRequest(f"a batch holds 1 to {MAX_BATCH} exchanges")
+        print_ = fingerprint([r.canonical() for r in requests])
+        key_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+
+        def attempt() -> BatchRecord:
+            if key_id is not None:
+                replay = self._replay_batch(key_id, print_)
+                if replay is not None:
+                    return replay
+            accounts: dict[str, Account] = {}
+            exchanges = []
+            for index, request in enumerate(requests):
+                exchange_id = str(uuid5(key_id, str(index)) if key_id else uuid4())
+                try:
+                    exchanges.append(
+                        self._prepare(organisation, request, exchange_id, accounts, None, None)
+                    )
+                except LedgerError as error:
+                    error.extra["index"] = index
+                    raise
+            batch = None
+            if key_id is not None and idempotency_key is not None:
+                ids = [e.exchange_id for e in exchanges]
+                batch = Batch(
+                    id=batch_stream(str(key_id)),
+                    organisation=organisation,
+                    idempotency_key=idempotency_key,
+                    fingerprint=print_,
+                    exchange_ids=ids,
+                )
+            recordings = self.save(*accounts.values(), *exchanges, batch)
+            positions = {r.notification.originator_id: r.notification.id for r in recordings}
+            records = [self._record_of(e, positions[e.id]) for e in exchanges]
+            return BatchRecord(records, max(positions.values()))
+
+        return self._retrying(attempt)
+
+    def confirm_exchange(self, exchange_id: str, organisation: str | None) -> ExchangeRecord:
+        """The awaited organisation confirms; balances move now and limits are checked now."""
+
+        def attempt() -> ExchangeRecord:
+            exchange = self._exchange(exchange_id)
+            giver, receiver = self._account(exchange.giver), self._account(exchange.receiver)
+            rules_of_exchange.confirm(exchange, giver, receiver, organisation, self.today())
+            return self._record_of(exchange, self._save(giver, receiver, exchange))
+
+        return self._retrying(attempt)
+
+    def reject_exchange(
+        self, exchange_id: str, organisation: str | None, reason: str
+    ) -> ExchangeRecord:
+        check_reason(reason)
+
+        def attempt() -> ExchangeRecord:
+            exchange = self._exchange(exchange_id)
+            exchange.reject(organisation, reason, self.today())
+            return self._record_of(exchange, self._save(exchange))
+
+        return self._retrying(attempt)
+
+    def expire_exchange(self, exchange_id: str) -> ExchangeRecord:
+        """Record that a pending exchange passed its expiry (it already reads as expired)."""
+
+        def attempt() -> ExchangeRecord:
+            exchange = self._exchange(exchange_id)
+            exchange.expire(self.today())
+            return self._record_of(exchange, self._save(exchange))
+
+        return self._retrying(attempt)
+
+    def reverse_exchange(
+        self, exchange_id: str, organisation: str | None, reason: str
+    ) -> ExchangeRecord:
+        """A compensating record; the original stays in history."""
+        check_reason(reason)
+
+        def attempt() -> ExchangeRecord:
+            exchange = self._exchange(exchange_id)
+            giver, receiver = self._account(exchange.giver), self._account(exchange.receiver)
+            rules_of_exchange.reverse(exchange, giver, receiver, organisation, reason)
+            return self._record_of(exchange, self._save(giver, receiver, exchange))
+
+        return self._retrying(attempt)
+
+    def get_exchange(self, exchange_id: str) -> ExchangeRecord:
+        exchange = self._exchange(exchange_id)
+        return self._record_of(exchange, 0)
+
+    # Steps shared by the use cases above.
+
+    def _exchange(self, exchange_id: str) -> Exchange:
+        try:
+            UUID(exchange_id)
+        except (ValueError, TypeError):
+            raise UnknownExchange(f"no exchange '{exchange_id}'") from None
+        exchange = self._find(exchange_stream(exchange_id), Exchange)
+        if exchange is None:
+            raise UnknownExchange(f"no exchange '{exchange_id}'")
+        return exchange
+
+    def _loaded(self, account_id: str, accounts: dict[str, Account]) -> Account:
+        if account_id not in accounts:
+            accounts[account_id] = self._account(account_id)
+        return accounts[account_id]
+
+    def _prepare(
+        self,
+        organisation: str,
+        request: ExchangeRequest,
+        exchange_id: str,
+        accounts: dict[str, Account],
+        idempotency_key: str | None,
+        print_: str | None,
+    ) -> Exchange:
+        """Check one request and, if it completes now, move the balances in `accounts`."""
+        today = self.today()
+        minutes = check_minutes(request.minutes)
+        service_date = check_service_date(request.service_date or today, today)
+        check_category(request.category)
+        check_note(request.note)
+        if request.giver == request.receiver:
+            raise SameAccount("giver and receiver must be different accounts")
+        giver = self._loaded(request.giver, accounts)
+        receiver = self._loaded(request.receiver, accounts)
+        parties = (giver.organisation, receiver.organisation)
+        if organisation not in parties:
+            raise Forbidden(f"neither party belongs to {organisation}")
+        giver.check_open()
+        receiver.check_open()
+        other = next((org for org in parties if org != organisation), None)
+        if other is None:
+            rules_of_exchange.check_can_settle(giver, receiver, minutes)
+        expires_on = None
+        if other is not None:
+            days = self._organisation(organisation).pending_expiry_days
+            expires_on = (today + timedelta(days=days)).isoformat()
+        exchange = Exchange(
+            id=exchange_stream(exchange_id),
+            giver=request.giver,
+            receiver=request.receiver,
+            minutes=minutes,
+            service_date=service_date.isoformat(),
+            category=request.category,
+            note=request.note,
+            recorded_by=organisation,
+            status=PENDING if other else COMPLETED,
+            awaiting=other,
+            expires_on=expires_on,
+            idempotency_key=idempotency_key,
+            fingerprint=print_,
+        )
+        if other is None:
+            rules_of_exchange.settle(exchange, giver, receiver)
+        return exchange
+
+    def _replay_exchange(self, key_id: UUID, print_: str) -> ExchangeRecord | None:
+        """The first answer again, also after a restart: it is rebuilt from the stored record."""
+        if self._fresh(batch_stream(str(key_id))) is not None:
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
+        stream = exchange_stream(str(key_id))
+        original = self._fresh_version(stream, 1)
+        if original is None:
+            return None
+        if original.fingerprint != print_:
+            raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
+        return self._record_of(original, position_of(self.recorder, stream, 1), replayed=True)
+
+    def _replay_batch(self, key_id: UUID, print_: str) -> BatchRecord | None:
+        if self._fresh(exchange_stream(str(key_id))) is not None:
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
+        stream = batch_stream(str(key_id))
+        batch = self._fresh(stream)
+        if batch is None:
+            return None
+        if batch.fingerprint != print_:
+            raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
+        records = []
+        for exchange_id in batch.exchange_ids:
+            item_stream = exchange_stream(exchange_id)
+            original = self._fresh_version(item_stream, 1)
+            records.append(
+                self._record_of(original, position_of(self.recorder, item_stream, 1), True)
+            )
+        return BatchRecord(records, position_of(self.recorder, stream, 1), replayed=True)
+
+    def _fresh_version(self, stream: str, version: int) -> Exchange | None:
+        try:
+            exchange = self.repository.get(stream, version=version)
+        except AggregateNotFoundError:
+            return None
+        return exchange if isinstance(exchange, Exchange) else None
+
+    def _record_of(
+        self, exchange: Exchange, position: int, replayed: bool = False
+    ) -> ExchangeRecord:
+        # A replay answers as the first answer did, whatever happened to the exchange since.
+        status = exchange.status if replayed else exchange.status_on(self.today())
+        return ExchangeRecord(
+            id=exchange.exchange_id,
+            status=status,
+            giver=exchange.giver,
+            receiver=exchange.receiver,
+            minutes=exchange.minutes,
+            service_date=exchange.service_date,
+            category=exchange.category,
+            note=exchange.note,
+            recorded_at=exchange.created_on,
+            recorded_by=exchange.recorded_by,
+            position=position,
+            replayed=replayed,
+        )
