@@ -44,7 +44,11 @@ class Batch(LedgerAggregate):
 
     @event("Recorded")
     def __init__(
-        self, id: str, organisation: str, idempotency_key: str, fingerprint: str,
+        self,
+        id: str,
+        organisation: str,
+        idempotency_key: str,
+        fingerprint: str,
         exchange_ids: list[str],
     ) -> None:
         self.organisation = organisation

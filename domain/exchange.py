@@ -35,6 +35,7 @@ class Exchange(LedgerAggregate):
         category: str | None,
         note: str | None,
         recorded_by: str,
+        recorded_by_key: str | None,
         status: str,
         awaiting: str | None,
         expires_on: str | None,
@@ -48,6 +49,7 @@ class Exchange(LedgerAggregate):
         self.category = category
         self.note = note
         self.recorded_by = recorded_by
+        self.recorded_by_key = recorded_by_key
         self.status = status
         self.awaiting = awaiting
         self.expires_on = expires_on
@@ -83,7 +85,9 @@ class Exchange(LedgerAggregate):
         if self.status == REVERSED:
             raise AlreadyReversed(f"exchange {self.exchange_id} is already reversed")
         if self.status != COMPLETED:
-            raise Conflict(f"exchange {self.exchange_id} is {self.status}; only completed ones reverse")
+            raise Conflict(
+                f"exchange {self.exchange_id} is {self.status}; only completed ones reverse"
+            )
 
     @event("Confirmed")
     def _confirm(self, confirmed_by: str | None) -> None:

@@ -33,9 +33,7 @@ def check_minutes(minutes: object) -> int:
 
 def check_organisation_id(org: str) -> str:
     if not isinstance(org, str) or not ORGANISATION_ID.fullmatch(org):
-        raise InvalidRequest(
-            "organisation id must match ^[a-z0-9][a-z0-9-]{1,62}$", field="id"
-        )
+        raise InvalidRequest("organisation id must match ^[a-z0-9][a-z0-9-]{1,62}$", field="id")
     return org
 
 
@@ -99,9 +97,7 @@ def check_name(name: object) -> str:
 
 def check_reason(reason: str) -> str:
     if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-        raise InvalidRequest(
-            f"reason must be 1 to {REASON_MAX} characters", field="reason"
-        )
+        raise InvalidRequest(f"reason must be 1 to {REASON_MAX} characters", field="reason")
     return reason
 
 

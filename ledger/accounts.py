@@ -67,7 +67,7 @@ class AccountUseCases(LedgerBase):
         ref: str,
         kind: str = "person",
         credit_limit: int | None = None,
-        max_balance: int | None | Unset = UNSET,
+        max_balance: int | Unset | None = UNSET,
     ) -> AccountRecord:
         """Limits default to the organisation's; the id is `"{org}:{ref}"`."""
         check_ref(ref)
@@ -97,7 +97,7 @@ class AccountUseCases(LedgerBase):
         account_id: str,
         organisation: str | None,
         credit_limit: int | None = None,
-        max_balance: int | None | Unset = UNSET,
+        max_balance: int | Unset | None = UNSET,
     ) -> AccountRecord:
         """A new limit applies to later exchanges and never rewrites past ones."""
         if credit_limit is not None:

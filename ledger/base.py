@@ -77,7 +77,7 @@ class LedgerBase(Application[str]):
     def _find(self, stream: str, cls: type[A]) -> A | None:
         self._touched().add(stream)
         try:
-            aggregate = self.repository.get(stream)
+            aggregate: LedgerAggregate = self.repository.get(stream)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -11,7 +12,8 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain import exchange as rules_of_exchange
 from domain.access import Batch, batch_stream
-from domain.account import Account, account_stream
+from domain.account import Account
+from domain.base import LedgerAggregate
 from domain.errors import (
     Forbidden,
     IdempotencyKeyReused,
@@ -49,24 +51,36 @@ def idempotent_id(organisation: str, key: str) -> UUID:
     return uuid5(IDEMPOTENCY_NAMESPACE, f"{organisation}\x1f{key}")
 
 
+@dataclass(frozen=True)
+class _Recorder:
+    """Who records, and under which idempotency key (single exchanges only)."""
+
+    organisation: str
+    key_id: str | None
+    idempotency_key: str | None
+    fingerprint: str | None
+
+
 class ExchangeUseCases(LedgerBase):
     def record_exchange(
-        self, organisation: str, request: ExchangeRequest, idempotency_key: str | None = None
+        self,
+        organisation: str,
+        request: ExchangeRequest,
+        idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> ExchangeRecord:
         """Record one exchange: completed at once inside one organisation, pending across two."""
         print_ = fingerprint(request.canonical())
-        key_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+        idem_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+        recorder = _Recorder(organisation, key_id, idempotency_key, print_)
 
         def attempt() -> ExchangeRecord:
-            if key_id is not None:
-                replay = self._replay_exchange(key_id, print_)
+            if idem_id is not None:
+                replay = self._replay_exchange(idem_id, print_)
                 if replay is not None:
                     return replay
-            exchange_id = str(key_id or uuid4())
             accounts: dict[str, Account] = {}
-            exchange = self._prepare(
-                organisation, request, exchange_id, accounts, idempotency_key, print_
-            )
+            exchange = self._prepare(recorder, request, str(idem_id or uuid4()), accounts)
             position = self._save(*accounts.values(), exchange)
             return self._record_of(exchange, position)
 
@@ -77,34 +91,34 @@ class ExchangeUseCases(LedgerBase):
         organisation: str,
         requests: list[ExchangeRequest],
         idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> BatchRecord:
         """All or nothing; each item sees the balances left by the items before it."""
         if not 1 <= len(requests) <= MAX_BATCH:
             raise InvalidRequest(f"a batch holds 1 to {MAX_BATCH} exchanges")
         print_ = fingerprint([r.canonical() for r in requests])
-        key_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+        idem_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+        recorder = _Recorder(organisation, key_id, None, None)
 
         def attempt() -> BatchRecord:
-            if key_id is not None:
-                replay = self._replay_batch(key_id, print_)
+            if idem_id is not None:
+                replay = self._replay_batch(idem_id, print_)
                 if replay is not None:
                     return replay
             accounts: dict[str, Account] = {}
             exchanges = []
             for index, request in enumerate(requests):
-                exchange_id = str(uuid5(key_id, str(index)) if key_id else uuid4())
+                exchange_id = str(uuid5(idem_id, str(index)) if idem_id else uuid4())
                 try:
-                    exchanges.append(
-                        self._prepare(organisation, request, exchange_id, accounts, None, None)
-                    )
+                    exchanges.append(self._prepare(recorder, request, exchange_id, accounts))
                 except LedgerError as error:
                     error.extra["index"] = index
                     raise
             batch = None
-            if key_id is not None and idempotency_key is not None:
+            if idem_id is not None and idempotency_key is not None:
                 ids = [e.exchange_id for e in exchanges]
                 batch = Batch(
-                    id=batch_stream(str(key_id)),
+                    id=batch_stream(str(idem_id)),
                     organisation=organisation,
                     idempotency_key=idempotency_key,
                     fingerprint=print_,
@@ -187,14 +201,13 @@ class ExchangeUseCases(LedgerBase):
 
     def _prepare(
         self,
-        organisation: str,
+        recorder: _Recorder,
         request: ExchangeRequest,
         exchange_id: str,
         accounts: dict[str, Account],
-        idempotency_key: str | None,
-        print_: str | None,
     ) -> Exchange:
         """Check one request and, if it completes now, move the balances in `accounts`."""
+        organisation = recorder.organisation
         today = self.today()
         minutes = check_minutes(request.minutes)
         service_date = check_service_date(request.service_date or today, today)
@@ -225,11 +238,12 @@ class ExchangeUseCases(LedgerBase):
             category=request.category,
             note=request.note,
             recorded_by=organisation,
+            recorded_by_key=recorder.key_id,
             status=PENDING if other else COMPLETED,
             awaiting=other,
             expires_on=expires_on,
-            idempotency_key=idempotency_key,
-            fingerprint=print_,
+            idempotency_key=recorder.idempotency_key,
+            fingerprint=recorder.fingerprint,
         )
         if other is None:
             rules_of_exchange.settle(exchange, giver, receiver)
@@ -260,6 +274,7 @@ class ExchangeUseCases(LedgerBase):
         for exchange_id in batch.exchange_ids:
             item_stream = exchange_stream(exchange_id)
             original = self._fresh_version(item_stream, 1)
+            assert original is not None, "a batch record names only exchanges it recorded"
             records.append(
                 self._record_of(original, position_of(self.recorder, item_stream, 1), True)
             )
@@ -267,7 +282,7 @@ class ExchangeUseCases(LedgerBase):
 
     def _fresh_version(self, stream: str, version: int) -> Exchange | None:
         try:
-            exchange = self.repository.get(stream, version=version)
+            exchange: LedgerAggregate = self.repository.get(stream, version=version)
         except AggregateNotFoundError:
             return None
         return exchange if isinstance(exchange, Exchange) else None
@@ -288,6 +303,7 @@ class ExchangeUseCases(LedgerBase):
             note=exchange.note,
             recorded_at=exchange.created_on,
             recorded_by=exchange.recorded_by,
+            recorded_by_key=exchange.recorded_by_key,
             position=position,
             replayed=replayed,
         )

@@ -42,6 +42,7 @@ class ExchangeRecord:
     recorded_at: datetime
     recorded_by: str
     position: int
+    recorded_by_key: str | None = None
     replayed: bool = False
 
 

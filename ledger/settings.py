@@ -1,4 +1,4 @@
-"""Persistence settings from `TIMEBANK_DATABASE_URL` (12-factor): SQLite by default, Postgres by URL."""
+"""Persistence from `TIMEBANK_DATABASE_URL` (12-factor): SQLite by default, Postgres by URL."""
 
 from __future__ import annotations
 

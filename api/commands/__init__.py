@@ -1,0 +1,1 @@
+"""Command groups of the `timebank` console script, one module each."""
