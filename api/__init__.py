@@ -1,1 +1,1 @@
-"""HTTP (FastAPI) and CLI entry points: parse, authorise, call the ledger, map results and errors."""
+"""HTTP (FastAPI) and CLI entry points: parse, authorise, call the ledger, map errors."""
