@@ -1,0 +1,67 @@
+"""What the read side answers: the one interface the API's read endpoints use.
+
+Every method answers from materialised views in O(1) or O(page) in the size of the history;
+none folds events on the request path. Values are plain JSON-ready dicts in the contract's
+shapes, so the API only adds `as_of_position` and serialises.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+
+Row = dict[str, Any]
+Page = tuple[list[Row], str | None]  # (items, cursor of the next page or None)
+
+
+class ReadModels(Protocol):
+    def position(self) -> int:
+        """The position every view has processed (the lowest tracking position): as_of_position."""
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        """Block until every view has processed `position`; False on timeout."""
+
+    def organisation(self, org: str) -> Row | None:
+        """{id, name, credit_limit, max_balance, pending_expiry_days}."""
+
+    def account(
+        self, account_id: str, *, at_position: int | None = None, as_of: date | None = None
+    ) -> Row | None:
+        """{id, organisation, ref, kind, status, credit_limit, max_balance, balance, given,
+        received, over_limit, last_activity}; with at_position/as_of, the figures as they stood
+        then (as_of: end of that UTC day, by recorded_at)."""
+
+    def accounts(self, organisation: str, after: str | None, limit: int) -> Page:
+        """The organisation's accounts, ordered by id, in the `account` shape."""
+
+    def statement(self, account_id: str, after: str | None, limit: int) -> Page:
+        """Entries {exchange_id, counterparty, minutes (signed), balance (running), service_date,
+        recorded_at, category, kind ("exchange" | "reversal")}, oldest first."""
+
+    def reciprocity(self, account_id: str, start: date | None, end: date | None) -> Row:
+        """{given, received, exchanges_given, exchanges_received, partners_given_to,
+        partners_received_from, distinct_partners, gave_and_received} for completed exchanges
+        with service_date in [start, end] (reversed ones count as never having happened)."""
+
+    def exchange(self, exchange_id: str) -> Row | None:
+        """{id, status, giver, receiver, minutes, service_date, category, note, recorded_at,
+        recorded_by, recorded_by_key, awaiting, expires_on, position}; a pending exchange past
+        its expiry reads as "expired"."""
+
+    def exchanges(
+        self,
+        *,
+        account: str | None = None,
+        status: str | None = None,
+        organisation: str | None = None,
+        recorded_by_key: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> Page:
+        """Exchanges oldest first, filtered; `organisation` keeps those with a party in it."""
+
+    def pending(self, organisation: str, after: str | None, limit: int) -> Page:
+        """Pending (not yet expired) exchanges awaiting the organisation's confirmation."""
+
+    def summary(self, organisation: str, start: date | None, end: date | None) -> Row:
+        """The contract's organisation summary (without as_of_position)."""
