@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.account import Account, account_stream
 from domain.base import LedgerAggregate
@@ -61,7 +61,16 @@ class LedgerBase(Application[str]):
             ensure_postgres_schema(self.database.env)
         self.clock = clock
         self._local = threading.local()
+        self.commit_listeners: list[Callable[[int], None]] = []
         super().__init__({**self.database.env, **(env or {})})
+
+    def _notify(self, recordings: list[Recording[str]]) -> None:
+        """Tell in-process listeners (projection runners) the log has grown, so they need
+        not wait for their next poll."""
+        if recordings:
+            position = max(r.notification.id for r in recordings)
+            for listener in self.commit_listeners:
+                listener(position)
 
     def today(self) -> date:
         return self.clock().astimezone(UTC).date()
