@@ -71,7 +71,7 @@ class ExchangeUseCases(LedgerBase):
     ) -> ExchangeRecord:
         """Record one exchange: completed at once inside one organisation, pending across two."""
         print_ = fingerprint(request.canonical())
-        idem_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+        idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
         recorder = _Recorder(organisation, key_id, idempotency_key, print_)
 
         def attempt() -> ExchangeRecord:
@@ -97,7 +97,7 @@ class ExchangeUseCases(LedgerBase):
         if not 1 <= len(requests) <= MAX_BATCH:
             raise InvalidRequest(f"a batch holds 1 to {MAX_BATCH} exchanges")
         print_ = fingerprint([r.canonical() for r in requests])
-        idem_id = idempotent_id(organisation, idempotency_key) if idempotency_key else None
+        idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
         recorder = _Recorder(organisation, key_id, None, None)
 
         def attempt() -> BatchRecord:
