@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import AccountClosed, CreditLimitExceeded, Forbidden, NotPending
+from domain.errors import AccountClosed, CreditLimitExceeded, Forbidden, NotPending, UnknownExchange
 from ledger import Ledger
 from tests.unit.support import Clock, balance, events_recorded, give
 
@@ -139,3 +139,11 @@ def test_a_completed_exchange_never_expires(bank: Ledger, clock: Clock) -> None:
     assert bank.get_exchange(record.id).status == "completed"
     with pytest.raises(NotPending):
         bank.expire_exchange(record.id)
+
+
+@pytest.mark.parametrize("exchange_id", ["not-a-uuid", "6f1c2b7e-0000-4000-8000-000000000000"])
+def test_an_unknown_exchange_is_reported(bank: Ledger, exchange_id: str) -> None:
+    with pytest.raises(UnknownExchange):
+        bank.get_exchange(exchange_id)
+    with pytest.raises(UnknownExchange):
+        bank.confirm_exchange(exchange_id, "south")
