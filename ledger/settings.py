@@ -74,6 +74,7 @@ def _postgres_env(parsed: object) -> dict[str, str]:
         raise SettingsError("a postgresql URL needs a database name: postgresql://host/dbname")
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerPostgresRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parsed.port or 5432),
@@ -85,5 +86,8 @@ def _postgres_env(parsed: object) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", "5"),
         "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", "5"),
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-        "POSTGRES_PRE_PING": "y",
+        # No ping before each checkout: it costs a round trip on every commit. A connection
+        # that died with the server fails its one request (503) and leaves the pool.
+        "POSTGRES_PRE_PING": query.get("pre_ping", "n"),
+        "POSTGRES_CONN_MAX_AGE": query.get("conn_max_age", "600"),
     }

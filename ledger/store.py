@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -55,3 +56,49 @@ def ensure_postgres_schema(env: dict[str, str]) -> None:
         autocommit=True,
     ) as conn:
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """eventsourcing's recorder with a one-round-trip insert.
+
+    The stock insert spends four or five round trips per commit (begin, lock, notify,
+    insert, commit). Here a server-side function takes the table lock and inserts, and
+    BEGIN, the call and COMMIT travel in one pipeline. The lock stays: it makes positions
+    commit in order, so a reader that polls by position can never skip a late commit.
+    No NOTIFY either: readers poll, and NOTIFY serialises every commit on a global lock.
+    """
+
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_function = f"{events_table_name}_insert"[:63]
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ BEGIN "
+                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "RETURN QUERY INSERT INTO {schema}.{table} "
+                "(originator_id, originator_version, topic, state) "
+                "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+                "RETURNING notification_id; END; $BODY$"
+            ).format(
+                schema=Identifier(self.datastore.schema),
+                function=Identifier(self.insert_function),
+                event=Identifier(self.stored_event_type_name),
+                table=Identifier(self.events_table_name),
+            )
+        )
+        self.invoke_insert = SQL("SELECT * FROM {}.{}(%s)").format(
+            Identifier(self.datastore.schema), Identifier(self.insert_function)
+        )
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        rows = [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        # Pool connections are in autocommit mode: one statement is its own transaction,
+        # so the whole commit costs one round trip.
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.invoke_insert, (rows,), prepare=True)
+            ids = curs.fetchall()
+        return [next(iter(row.values())) for row in ids]
