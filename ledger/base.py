@@ -75,6 +75,10 @@ class LedgerBase(Application[str]):
     def today(self) -> date:
         return self.clock().astimezone(UTC).date()
 
+    def head_position(self) -> int:
+        """The position of the last event recorded (0 before the first); a database ping."""
+        return self.recorder.max_notification_id() or 0
+
     # Loading, with a note of what was loaded so a conflict can evict exactly that.
 
     def _touched(self) -> set[str]:
