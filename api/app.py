@@ -1,0 +1,135 @@
+"""The application factory: everything an app needs is made here, nothing at import time."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.concurrency import run_in_threadpool
+
+from api import errors
+from api.metrics import Metrics
+from api.middleware import (
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    MetricsMiddleware,
+    SecurityHeadersMiddleware,
+)
+from api.openapi import DESCRIPTION, TAGS, TITLE
+from api.problems import PROBLEM_MEDIA_TYPE
+from api.routers import accounts, exchanges, operations, organisations, summary
+from api.settings import ApiSettings
+from ledger import Ledger
+from projections.queries import ReadModels
+
+log = logging.getLogger("api")
+VERSION = "1.0.0"
+ReadModelsFactory = Callable[[Ledger], ReadModels | None]
+
+
+def create_app(
+    ledger: Ledger | None = None,
+    read_models: ReadModels | None = None,
+    *,
+    settings: ApiSettings | None = None,
+    read_models_factory: ReadModelsFactory | None = None,
+) -> FastAPI:
+    """Build the API over a ledger and read models, or over ones opened from the environment
+    when the app starts (the mode `uvicorn --factory api.app:create_app` uses)."""
+    app = FastAPI(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings or ApiSettings.from_env()
+    app.state.ledger = ledger
+    app.state.read_models = read_models
+    app.state.read_models_factory = read_models_factory or default_read_models
+    app.state.metrics = Metrics(lambda: _positions(app))
+    errors.install(app)
+    for module in (organisations, accounts, exchanges, summary, operations):
+        for router in _routers_of(module):
+            app.include_router(router)
+    # Added innermost first: the catch-all sits just outside the routes, metrics outermost.
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=app.state.settings.max_body_bytes,
+        timeout=app.state.settings.body_timeout_seconds,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def default_read_models(ledger: Ledger) -> ReadModels | None:
+    """The projections' read models over the ledger's database, if that package provides them."""
+    projections = importlib.import_module("projections")
+    opener: ReadModelsFactory | None = getattr(projections, "open_read_models", None)
+    if opener is None:
+        log.warning("read models are not available: read endpoints will answer 503")
+        return None
+    return opener(ledger)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    opened: Ledger | None = None
+    if app.state.ledger is None:
+        opened = app.state.ledger = await run_in_threadpool(Ledger)
+        app.state.read_models = await run_in_threadpool(app.state.read_models_factory, opened)
+    if app.state.settings.admin_key is None:
+        key = await run_in_threadpool(app.state.ledger.ensure_admin_key)
+        if key is not None:
+            # Printed, never logged: this is the one moment the operator's key exists in clear.
+            print(f"Admin key (shown once; keep it safe): {key}", flush=True)
+    try:
+        yield
+    finally:
+        if opened is not None:
+            _close(app.state.read_models)
+            opened.close()
+
+
+def _close(resource: object) -> None:
+    close = getattr(resource, "close", None)
+    if callable(close):
+        close()
+
+
+def _positions(app: FastAPI) -> tuple[int, int | None]:
+    ledger: Ledger = app.state.ledger
+    read_models: ReadModels | None = app.state.read_models
+    return ledger.head_position(), (read_models.position() if read_models else None)
+
+
+def _routers_of(module: Any) -> list[Any]:
+    return [getattr(module, name) for name in ("router", "keys") if hasattr(module, name)]
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with errors documented as application/problem+json only."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in "45" and PROBLEM_MEDIA_TYPE in content:
+                        content.pop("application/json", None)
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,140 @@
+"""What an endpoint may ask for: the ledger, the read models, the caller, a consistent read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.metrics import Metrics
+from api.problems import Unauthorised, Unavailable
+from api.settings import ApiSettings
+from domain.errors import Forbidden
+from ledger import Ledger, Principal
+from projections.queries import ReadModels
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="key",
+    description="An access key issued by the operator: `Authorization: Bearer tbk_...`",
+)
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+def get_read_models(request: Request) -> ReadModels:
+    read_models: ReadModels | None = request.app.state.read_models
+    if read_models is None:
+        raise Unavailable("the read models are not running")
+    return read_models
+
+
+def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def get_caller(ledger: LedgerDep, settings: SettingsDep, credentials: Credentials) -> Principal:
+    """Runs in a worker thread: checking a key reads the database."""
+    if credentials is None:
+        raise Unauthorised("send your key as 'Authorization: Bearer <key>'")
+    principal = ledger.authenticate(credentials.credentials, admin_key=settings.admin_key)
+    if principal is None:
+        raise Unauthorised("this key is unknown or has been revoked")
+    return principal
+
+
+Caller = Annotated[Principal, Depends(get_caller)]
+
+
+def role(*allowed: str) -> Callable[[Principal], Principal]:
+    def check(caller: Caller) -> Principal:
+        if caller.role not in allowed:
+            raise Forbidden(f"a {caller.role} key may not do this")
+        return caller
+
+    return check
+
+
+Admin = Annotated[Principal, Depends(role("admin"))]
+Writer = Annotated[Principal, Depends(role("broker", "poster"))]
+Manager = Annotated[Principal, Depends(role("broker", "admin"))]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    after: str | None
+    limit: int
+
+
+def page_params(
+    after: Annotated[str | None, Query(description="Cursor: the `next` of the page before")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Items per page")] = 100,
+) -> PageParams:
+    return PageParams(after, limit)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """The read models, and the position a read must reflect (after the caller is authorised)."""
+
+    models: ReadModels
+    wait_seconds: float
+    min_position: int | None
+
+    def as_of(self) -> int:
+        """Wait for `min_position` if one was asked for; answer the position read as of."""
+        if self.min_position is not None:
+            self.wait(self.min_position)
+        return self.models.position()
+
+    def wait(self, position: int) -> None:
+        if not self.models.wait_for(position, timeout=self.wait_seconds):
+            raise Unavailable(f"the read models have not reached position {position} yet")
+
+
+def get_reads(
+    read_models: ReadModelsDep,
+    settings: SettingsDep,
+    min_position: Annotated[
+        int | None,
+        Query(ge=0, description="Wait (up to 5 s) until the read models have processed this"),
+    ] = None,
+) -> Reads:
+    return Reads(read_models, settings.read_wait_seconds, min_position)
+
+
+ReadsDep = Annotated[Reads, Depends(get_reads)]
+
+
+def may_read_organisation(caller: Principal, org: str) -> None:
+    """Brokers (and posters, where allowed) see their own organisation; auditors and admins all."""
+    if caller.role in ("admin", "auditor"):
+        return
+    if caller.organisation != org:
+        raise Forbidden(f"this key may not read organisation {org}")
+
+
+def organisation_of(account_id: str) -> str:
+    return account_id.partition(":")[0]

@@ -1,0 +1,145 @@
+"""Accounts: open, read, change limits, close; statements and reciprocity."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+
+from api.deps import (
+    Caller,
+    LedgerDep,
+    Manager,
+    Paging,
+    Reads,
+    ReadsDep,
+    may_read_organisation,
+    organisation_of,
+)
+from api.openapi import errors
+from api.schemas.accounts import (
+    AccountCreate,
+    AccountRead,
+    AccountUpdate,
+    AccountWritten,
+    Reciprocity,
+    Statement,
+)
+from api.schemas.common import IsoDate
+from domain.errors import Forbidden, InvalidRequest, UnknownAccount
+from ledger import UNSET, Principal
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+AccountIdPath = Annotated[
+    str, Path(description='"{organisation}:{ref}"', examples=["riverside:m-0042"])
+]
+AS_OF = "Balance at the end of this UTC day (by recorded_at)"
+AT_POSITION = "Balance as it stood at this position"
+Row = dict[str, Any]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountWritten,
+    responses=errors(403, 409),
+)
+def open_account(body: AccountCreate, caller: Caller, ledger: LedgerDep) -> AccountWritten:
+    """Open an account for a participant (broker, poster; admin names the organisation)."""
+    org = _acting_for(caller, body.organisation)
+    max_balance = body.max_balance if "max_balance" in body.model_fields_set else UNSET
+    record = ledger.open_account(org, body.ref, body.kind, body.credit_limit, max_balance)
+    return AccountWritten.model_validate(record, from_attributes=True)
+
+
+@router.get("/{account_id}", response_model=AccountRead, responses=errors(403, 404))
+def get_account(
+    account_id: AccountIdPath,
+    caller: Caller,
+    read: ReadsDep,
+    on: Annotated[IsoDate | None, Query(alias="as_of", description=AS_OF)] = None,
+    at_position: Annotated[int | None, Query(ge=0, description=AT_POSITION)] = None,
+) -> Row:
+    """An account's balance and limits, now or as it stood at a date or position."""
+    _may_read_account(caller, account_id)
+    if on is not None and at_position is not None:
+        raise InvalidRequest("give as_of or at_position, not both", field="as_of")
+    position = read.as_of()
+    if at_position is not None:
+        read.wait(at_position)
+    row = read.models.account(account_id, at_position=at_position, as_of=on)
+    if row is None:
+        raise UnknownAccount(f"no account '{account_id}'")
+    return {**row, "as_of_position": position}
+
+
+@router.get("/{account_id}/statement", response_model=Statement, responses=errors(403, 404))
+def get_statement(account_id: AccountIdPath, caller: Caller, read: ReadsDep, page: Paging) -> Row:
+    """Entries oldest first, with signed minutes and the running balance after each."""
+    position = _existing(read, caller, account_id)
+    entries, cursor = read.models.statement(account_id, page.after, page.limit)
+    return {"entries": entries, "next": cursor, "as_of_position": position}
+
+
+@router.get("/{account_id}/reciprocity", response_model=Reciprocity, responses=errors(403, 404))
+def get_reciprocity(
+    account_id: AccountIdPath,
+    caller: Caller,
+    read: ReadsDep,
+    start: Annotated[IsoDate | None, Query(alias="from", description="First service date")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to", description="Last service date")] = None,
+) -> Row:
+    """How much the participant gave and received, and with how many partners."""
+    if start is not None and end is not None and start > end:
+        raise InvalidRequest("'from' must not be after 'to'", field="from")
+    position = _existing(read, caller, account_id)
+    return {**read.models.reciprocity(account_id, start, end), "as_of_position": position}
+
+
+@router.patch("/{account_id}", response_model=AccountWritten, responses=errors(403, 404))
+def change_limits(
+    account_id: AccountIdPath, body: AccountUpdate, caller: Manager, ledger: LedgerDep
+) -> AccountWritten:
+    """Change an account's limits (broker, admin). Past exchanges are never rewritten."""
+    max_balance = body.max_balance if "max_balance" in body.model_fields_set else UNSET
+    record = ledger.change_limits(account_id, _own(caller), body.credit_limit, max_balance)
+    return AccountWritten.model_validate(record, from_attributes=True)
+
+
+@router.post("/{account_id}/close", response_model=AccountWritten, responses=errors(403, 404))
+def close_account(account_id: AccountIdPath, caller: Manager, ledger: LedgerDep) -> AccountWritten:
+    """Close an account (broker, admin): no new exchanges; its history stays readable."""
+    record = ledger.close_account(account_id, _own(caller))
+    return AccountWritten.model_validate(record, from_attributes=True)
+
+
+def _acting_for(caller: Principal, named: str | None) -> str:
+    if caller.role == "admin":
+        if named is None:
+            raise InvalidRequest("name the account's organisation", field="organisation")
+        return named
+    if caller.role not in ("broker", "poster") or caller.organisation is None:
+        raise Forbidden(f"a {caller.role} key may not open accounts")
+    if named is not None and named != caller.organisation:
+        raise Forbidden(f"this key acts for {caller.organisation} only")
+    return caller.organisation
+
+
+def _own(caller: Principal) -> str | None:
+    """The organisation a broker is confined to; None lets the operator act on any."""
+    return None if caller.role == "admin" else caller.organisation
+
+
+def _may_read_account(caller: Principal, account_id: str) -> None:
+    if caller.role == "poster":
+        raise Forbidden("a poster key reads only the exchanges it posted")
+    may_read_organisation(caller, organisation_of(account_id))
+
+
+def _existing(read: Reads, caller: Principal, account_id: str) -> int:
+    """Authorise, wait for `min_position`, and check the account exists; answer as_of."""
+    _may_read_account(caller, account_id)
+    position = read.as_of()
+    if read.models.account(account_id) is None:
+        raise UnknownAccount(f"no account '{account_id}'")
+    return position

@@ -1,0 +1,55 @@
+"""Health, readiness and metrics for whoever runs the service (no key needed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from api.deps import LedgerDep, MetricsDep, SettingsDep
+from api.openapi import errors
+from api.problems import Unavailable
+from projections.queries import ReadModels
+
+router = APIRouter(tags=["operations"])
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(examples=["ready"])
+    position: int = Field(description="Position of the last event recorded")
+    as_of_position: int = Field(description="Position the read models have processed")
+    lag: int = Field(description="Events recorded but not yet in the read models")
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    """200 while the process lives."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Readiness, responses=errors())
+def readyz(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Readiness:
+    """200 when the database answers and the read models are caught up, else 503."""
+    head = ledger.head_position()
+    read_models: ReadModels | None = request.app.state.read_models
+    if read_models is None:
+        raise Unavailable("the read models are not running")
+    read = read_models.position()
+    lag = max(head - read, 0)
+    if lag > settings.ready_max_lag:
+        raise Unavailable(f"the read models trail the event log by {lag} events")
+    return Readiness(status="ready", position=head, as_of_position=read, lag=lag)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus text format: requests by route and status, exchanges, projection lag."""
+    return Response(metrics.render(), media_type=PROMETHEUS_TEXT)

@@ -1,0 +1,1 @@
+"""Request (`*Create`, `*Update`) and response (`*Public`) shapes, with the contract's rules."""

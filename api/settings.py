@@ -1,0 +1,29 @@
+"""The API's own settings, from the environment (12-factor)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+ADMIN_KEY_VAR = "TIMEBANK_ADMIN_KEY"
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    admin_key: str | None = None
+    """The operator's bootstrap key; when unset, one is generated and printed on first start."""
+    max_body_bytes: int = MiB
+    body_timeout_seconds: float = 30.0
+    read_wait_seconds: float = 5.0
+    """How long a read with `min_position` waits for the read models."""
+    ready_max_lag: int = 1000
+    """/readyz answers 503 while the read models trail the log by more events than this."""
+
+    @classmethod
+    def from_env(cls) -> ApiSettings:
+        return cls(
+            admin_key=os.environ.get(ADMIN_KEY_VAR) or None,
+            max_body_bytes=int(os.environ.get("TIMEBANK_MAX_BODY_BYTES", MiB)),
+            ready_max_lag=int(os.environ.get("TIMEBANK_READY_MAX_LAG", 1000)),
+        )
