@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.logging_setup import request_id
 from api.metrics import Metrics
 from api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
 
-log = logging.getLogger("api")
+log = logging.getLogger("timebank.api")
+access = logging.getLogger("timebank.api.access")
+REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -37,7 +42,7 @@ async def send_problem(send: Send, code: str, status: int, detail: str) -> None:
 
 
 class MetricsMiddleware:
-    """Counts and times every request by its route template, never by its raw path."""
+    """Counts, times and logs every request by its route template, under a request id."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -49,11 +54,15 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        rid = _request_id(scope)
+        token = request_id.set(rid)
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -62,6 +71,14 @@ class MetricsMiddleware:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             elapsed = time.perf_counter() - started
             self.metrics.observe(scope["method"], route, status, elapsed)
+            access.info(
+                "%s %s %d",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={"route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id.reset(token)
 
 
 class SecurityHeadersMiddleware:
@@ -162,6 +179,14 @@ class CatchAllMiddleware:
             if started:
                 raise
             await send_problem(send, "internal_error", 500, "an unexpected error occurred")
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's X-Request-ID when it is a sane token, else a new one."""
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id" and REQUEST_ID.fullmatch(value):
+            return str(value.decode())
+    return uuid.uuid4().hex
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -1,16 +1,128 @@
-"""`timebank` commands: serve."""
+"""`timebank serve`: the HTTP API on uvicorn, with the projection workers beside it."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlparse
+
+from api.logging_setup import uvicorn_log_config
+from ledger.settings import SettingsError, database_url, parse_database_url
+
+PR_SET_PDEATHSIG = 1
 
 
 def register(commands: Any) -> None:
     """Add this module's commands to the `timebank` parser."""
-    del commands
+    parser = commands.add_parser(
+        "serve",
+        help="run the HTTP API (and, unless told not to, the projection workers)",
+        description="Run the HTTP API. The database comes from TIMEBANK_DATABASE_URL "
+        "(default sqlite:///var/timebank.sqlite3).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument("--workers", type=int, default=1, help="API worker processes")
+    parser.add_argument(
+        "--no-projections",
+        action="store_true",
+        help="do not run the projection workers here (run `timebank project` elsewhere)",
+    )
+    parser.set_defaults(handler=serve)
 
 
-def _unused(args: argparse.Namespace) -> int:
-    del args
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    try:
+        database = parse_database_url(database_url())
+    except SettingsError as error:
+        print(f"timebank serve: {error}", file=sys.stderr)
+        return 2
+    base = f"http://{_display_host(args.host)}:{args.port}"
+    print(f"Timebank Ledger API on {base} (interactive docs: {base}/docs)", flush=True)
+    print(f"Database: {_redacted(database.url)} ({database.kind})", flush=True)
+    with _metrics_dir(args.workers), _projection_workers(not args.no_projections):
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=uvicorn_log_config(),
+            access_log=False,
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=10,
+        )
     return 0
+
+
+@contextlib.contextmanager
+def _projection_workers(wanted: bool) -> Iterator[None]:
+    """`timebank project` as a child process: one set of workers whatever the API's workers."""
+    if not wanted:
+        yield
+        return
+    from api.cli import build_parser
+
+    if "project" not in _commands(build_parser()):
+        print("Projection workers: not available; read endpoints will answer 503", flush=True)
+        yield
+        return
+    child = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "project"], preexec_fn=_die_with_parent
+    )
+    try:
+        yield
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+@contextlib.contextmanager
+def _metrics_dir(workers: int) -> Iterator[None]:
+    """Several workers share their counters through files, so /metrics adds them all up."""
+    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="timebank-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def _die_with_parent() -> None:
+    """Linux: the workers get SIGTERM if the server dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:  # argparse keeps its sub-commands here only
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def _display_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 (only displayed)
+
+
+def _redacted(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url
