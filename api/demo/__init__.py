@@ -1,0 +1,1 @@
+"""A year of invented but plausible activity, for trying the ledger out (`timebank demo`)."""
