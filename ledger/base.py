@@ -6,7 +6,7 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -20,11 +20,16 @@ from domain.organisation import Organisation, organisation_stream
 from domain.rules import split_account_id
 from ledger.settings import Database, database_url, parse_database_url
 from ledger.store import ensure_postgres_schema
+from ledger.writer import Writer
 
 T = TypeVar("T")
 A = TypeVar("A", bound=LedgerAggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 25
+
+
+def _kept(aggregate: LedgerAggregate) -> bool:
+    return isinstance(aggregate, (Account, Organisation))
 
 
 def utc_now() -> datetime:
@@ -39,12 +44,13 @@ class LedgerBase(Application[str]):
     save fail on the version number; the cached copies are then evicted and the whole
     command retried, so a stale cache can cost a retry but never a wrong balance.
     Snapshots bound the cost of a cache miss on an account with a long history.
+    Every command runs on one writer thread (ledger/writer.py), which owns the cache.
     """
 
     name = "Ledger"
     env = {
         "ORIGINATOR_ID_TYPE": "text",
-        "AGGREGATE_CACHE_MAXSIZE": "200000",
+        "AGGREGATE_CACHE_MAXSIZE": "50000",
         "AGGREGATE_CACHE_FASTFORWARD": "n",
     }
     snapshotting_intervals = {Account: 100}
@@ -62,7 +68,12 @@ class LedgerBase(Application[str]):
         self.clock = clock
         self._local = threading.local()
         self.commit_listeners: list[Callable[[int], None]] = []
+        self.writer = Writer(self)
         super().__init__({**self.database.env, **(env or {})})
+
+    def close(self) -> None:
+        self.writer.close()
+        super().close()
 
     def _notify(self, recordings: list[Recording[str]]) -> None:
         """Tell in-process listeners (projection runners) the log has grown, so they need
@@ -89,8 +100,11 @@ class LedgerBase(Application[str]):
 
     def _find(self, stream: str, cls: type[A]) -> A | None:
         self._touched().add(stream)
+        # The writer thread owns the cache and changes aggregates in place; anyone else
+        # gets a copy.
+        copy = not self.writer.on_writer_thread()
         try:
-            aggregate: LedgerAggregate = self.repository.get(stream)
+            aggregate: LedgerAggregate = self.repository.get(stream, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
@@ -118,12 +132,21 @@ class LedgerBase(Application[str]):
     def _save(self, *aggregates: LedgerAggregate | None) -> int:
         """Save atomically; the answer is the position of the last event recorded."""
         recordings = self.save(*aggregates)
+        self._forget_transient(aggregates)
         if not recordings:
             return self.recorder.max_notification_id() or 0
         return max(r.notification.id for r in recordings)
 
+    def _forget_transient(self, aggregates: Iterable[LedgerAggregate | None]) -> None:
+        """Keep the cache for accounts and organisations: an exchange is rarely touched
+        again, and a million of them would push every account out."""
+        self._evict({a.id for a in aggregates if a is not None and not _kept(a)})
+
     def _retrying(self, command: Callable[[], T]) -> T:
-        """Run a command until it commits without an optimistic-concurrency conflict."""
+        """Run a command on the writer thread until it commits without a conflict."""
+        return self.writer.call(lambda: self._retry_here(command))  # type: ignore[no-any-return]
+
+    def _retry_here(self, command: Callable[[], T]) -> T:
         refreshed = False
         for attempt in range(MAX_ATTEMPTS):
             self._touched().clear()
@@ -133,13 +156,20 @@ class LedgerBase(Application[str]):
                 self._evict(self._touched())
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
             except LedgerError:
-                # A refusal may rest on a cached copy that another process has since
+                # Aggregates are changed in place: a refused command may have changed some.
+                self._evict(self._touched())
+                # A refusal may also rest on a cached copy that another process has since
                 # changed: judge once more on fresh state before saying no.
                 if refreshed or not self._touched():
                     raise
                 refreshed = True
+            except BaseException:
                 self._evict(self._touched())
+                raise
         raise Conflict("too many concurrent changes to the same records; try again")
+
+    def run_group(self, jobs: list[Any]) -> list[Any]:
+        raise NotImplementedError
 
     def _evict(self, streams: set[str]) -> None:
         cache = self.repository.cache

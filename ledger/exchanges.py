@@ -30,7 +30,7 @@ from domain.rules import (
     check_reason,
     check_service_date,
 )
-from ledger.base import LedgerBase
+from ledger.group_commit import GroupCommit, Workspace
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
 from ledger.store import position_of
 
@@ -61,7 +61,14 @@ class _Recorder:
     fingerprint: str | None
 
 
-class ExchangeUseCases(LedgerBase):
+@dataclass(frozen=True)
+class _ExchangeJob:
+    recorder: _Recorder
+    request: ExchangeRequest
+    idem_id: UUID | None
+
+
+class ExchangeUseCases(GroupCommit):
     def record_exchange(
         self,
         organisation: str,
@@ -73,18 +80,8 @@ class ExchangeUseCases(LedgerBase):
         print_ = fingerprint(request.canonical())
         idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
         recorder = _Recorder(organisation, key_id, idempotency_key, print_)
-
-        def attempt() -> ExchangeRecord:
-            if idem_id is not None:
-                replay = self._replay_exchange(idem_id, print_)
-                if replay is not None:
-                    return replay
-            accounts: dict[str, Account] = {}
-            exchange = self._prepare(recorder, request, str(idem_id or uuid4()), accounts)
-            position = self._save(*accounts.values(), exchange)
-            return self._record_of(exchange, position)
-
-        return self._retrying(attempt)
+        outcome: ExchangeRecord = self.writer.grouped(_ExchangeJob(recorder, request, idem_id))
+        return outcome
 
     def record_batch(
         self,
@@ -197,7 +194,10 @@ class ExchangeUseCases(LedgerBase):
     def _loaded(self, account_id: str, accounts: dict[str, Account]) -> Account:
         if account_id not in accounts:
             accounts[account_id] = self._account(account_id)
-        return accounts[account_id]
+        account = accounts[account_id]
+        if isinstance(accounts, Workspace):
+            accounts.remember(account_id, account)
+        return account
 
     def _prepare(
         self,

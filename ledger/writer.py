@@ -1,0 +1,129 @@
+"""One writer thread per process, committing concurrent exchanges together (group commit).
+
+Every command runs on this thread, so the aggregate cache has one owner: aggregates are used
+in place instead of deep-copied on every read, and no two commands in a process can race on
+an account. While one transaction commits, new requests queue up; the next transaction takes
+all queued exchanges at once, so under load one commit carries many exchanges, and with a
+single caller nothing waits for a timer.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+MAX_GROUP = 500
+
+
+@dataclass
+class Call:
+    """Any command: runs alone, in its own transaction."""
+
+    run: Callable[[], Any]
+    future: Future[Any] = field(default_factory=Future)
+
+
+@dataclass
+class Grouped:
+    """A command that may share one transaction with others of its kind."""
+
+    job: Any
+    future: Future[Any] = field(default_factory=Future)
+
+
+class GroupRunner(Protocol):
+    def run_group(self, jobs: list[Any]) -> list[Any]:
+        """Outcomes in the same order as the jobs: a result, or the exception to raise."""
+
+
+class Writer:
+    def __init__(self, runner: GroupRunner, max_group: int = MAX_GROUP) -> None:
+        self._runner = runner
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[Call | Grouped | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._held: Call | Grouped | None = None
+
+    def on_writer_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def call(self, run: Callable[[], Any]) -> Any:
+        if self.on_writer_thread():
+            return run()
+        return self._submit(Call(run))
+
+    def grouped(self, job: Any) -> Any:
+        if self.on_writer_thread():
+            outcome = self._runner.run_group([job])[0]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        return self._submit(Grouped(job))
+
+    def close(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
+    def _submit(self, item: Call | Grouped) -> Any:
+        self._ensure_started()
+        self._queue.put(item)
+        return item.future.result()
+
+    def _ensure_started(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="ledger-writer", daemon=True
+                )
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self._held if self._held is not None else self._queue.get()
+            self._held = None
+            if item is None:
+                return
+            if isinstance(item, Call):
+                _settle(item.future, item.run)
+            else:
+                self._run_group(self._gather(item))
+
+    def _gather(self, first: Grouped) -> list[Grouped]:
+        """Everything of the same kind already waiting, in arrival order."""
+        group = [first]
+        while len(group) < self._max_group:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if not isinstance(item, Grouped):
+                self._held = item
+                break
+            group.append(item)
+        return group
+
+    def _run_group(self, group: list[Grouped]) -> None:
+        try:
+            outcomes = self._runner.run_group([g.job for g in group])
+        except BaseException as error:  # every waiting caller must hear of it
+            for item in group:
+                item.future.set_exception(error)
+            return
+        for item, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                item.future.set_exception(outcome)
+            else:
+                item.future.set_result(outcome)
+
+
+def _settle(future: Future[Any], run: Callable[[], Any]) -> None:
+    try:
+        future.set_result(run())
+    except BaseException as error:  # handed to the caller, who raises it
+        future.set_exception(error)
