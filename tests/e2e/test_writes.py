@@ -28,7 +28,8 @@ def test_issued_keys_work_at_once_and_stop_working_when_revoked(api: Api, world:
     issued = api.admin.created(
         "/v1/keys", {"role": "broker", "organisation": world.a.id, "label": "desk"}
     )
-    assert issued["key"].startswith("tbk_") and issued["role"] == "broker"
+    assert issued["key"].startswith("tbk_")
+    assert issued["role"] == "broker"
     assert issued["organisation"] == world.a.id
     assert api.admin.created("/v1/keys", {"role": "auditor"})["organisation"] is None
     open_account(api.as_(issued["key"]))
@@ -43,7 +44,8 @@ def test_an_account_takes_its_organisations_limits_unless_given_its_own(
     broker = api.as_(world.a.broker)
     plain = broker.created("/v1/accounts", {"ref": new_id("m")})
     assert (plain["credit_limit"], plain["max_balance"], plain["kind"]) == (600, None, "person")
-    assert plain["id"] == f"{world.a.id}:{plain['ref']}" and plain["balance"] == 0
+    assert plain["id"] == f"{world.a.id}:{plain['ref']}"
+    assert plain["balance"] == 0
     own = broker.created(
         "/v1/accounts", {"ref": new_id("pot"), "kind": "pot", "credit_limit": 0, "max_balance": 90}
     )
@@ -59,7 +61,8 @@ def test_changing_limits_and_closing_an_account(api: Api, world: World) -> None:
     assert changed.status_code == 200, changed.text
     assert (changed.json()["credit_limit"], changed.json()["max_balance"]) == (120, None)
     closed = api.admin.post(f"/v1/accounts/{account}/close")
-    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed"
     refused = broker.post("/v1/exchanges", exchange(account, world.a.accounts[1]))
     assert_problem(refused, 422, "account_closed")
 
@@ -70,21 +73,24 @@ def test_an_exchange_inside_one_organisation_completes_at_once(api: Api, world: 
         "/v1/exchanges",
         exchange(ann, bob, 90, service_date="2025-03-14", category="gardening", note="hedges"),
     )
-    assert body["status"] == "completed" and body["recorded_by"] == world.a.id
+    assert body["status"] == "completed"
+    assert body["recorded_by"] == world.a.id
     assert (body["giver"], body["receiver"], body["minutes"]) == (ann, bob, 90)
     assert (body["service_date"], body["category"], body["note"]) == (
         "2025-03-14",
         "gardening",
         "hedges",
     )
-    assert body["position"] > 0 and body["recorded_at"].startswith(today()[:4])
+    assert body["position"] > 0
+    assert body["recorded_at"].startswith(today()[:4])
 
 
 def test_a_cross_organisation_exchange_waits_for_the_other_side(api: Api, world: World) -> None:
     recorded = api.as_(world.a.broker).created(
         "/v1/exchanges", exchange(world.a.accounts[0], world.b.accounts[0])
     )
-    assert recorded["status"] == "pending" and recorded["service_date"] == today()
+    assert recorded["status"] == "pending"
+    assert recorded["service_date"] == today()
     confirmed = api.as_(world.b.broker).post(f"/v1/exchanges/{recorded['id']}/confirm")
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "completed"
@@ -100,7 +106,8 @@ def test_the_other_side_may_reject_a_pending_exchange(api: Api, world: World) ->
     rejected = api.as_(world.b.poster).post(
         f"/v1/exchanges/{recorded['id']}/reject", {"reason": "not one of ours"}
     )
-    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    assert rejected.status_code == 200
+    assert rejected.json()["status"] == "rejected"
 
 
 def test_a_reversal_compensates_and_cannot_be_repeated(api: Api, world: World) -> None:
@@ -108,7 +115,8 @@ def test_a_reversal_compensates_and_cannot_be_repeated(api: Api, world: World) -
     recorded = api.as_(world.a.broker).created("/v1/exchanges", exchange(ann, bob))
     path = f"/v1/exchanges/{recorded['id']}/reverse"
     reversed_ = api.as_(world.a.broker).post(path, {"reason": "entered twice"})
-    assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed"
+    assert reversed_.status_code == 200
+    assert reversed_.json()["status"] == "reversed"
     assert_problem(api.admin.post(path, {"reason": "again"}), 409, "already_reversed")
 
 
@@ -151,7 +159,8 @@ def test_a_replayed_idempotency_key_answers_the_first_answer_again(
     elsewhere = api.as_(world.b.broker).post(
         "/v1/exchanges", exchange(*world.b.accounts), headers=key
     )
-    assert elsewhere.status_code == 201 and elsewhere.json()["id"] != first.json()["id"]
+    assert elsewhere.status_code == 201
+    assert elsewhere.json()["id"] != first.json()["id"]
 
 
 def test_a_replayed_batch_answers_the_first_answer_again(api: Api, world: World) -> None:
