@@ -1,16 +1,213 @@
-"""`timebank` commands: audit."""
+"""`timebank export` and `timebank audit ...`: take the history away and check it.
+
+`audit verify FILE` and `audit balances FILE` work from an export alone: no server, no
+database. Progress bars go to stderr, so stdout stays a clean result for scripts.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
 from typing import Any
+
+import orjson
+from rich.progress import Progress
+
+from api.progress import progress_bar
+from ledger import Ledger, parse_database_url
+from ledger.settings import database_url
+from projections.audit_chain import AuditChain
+from projections.audit_export import export_to, load_checkpoint, read_export, stored_checkpoints
+from projections.audit_log import AuditLog
+from projections.audit_replay import replay_balances
+from projections.audit_signing import (
+    SigningKeyError,
+    load_signing_key,
+    public_key_text,
+    read_public_key,
+)
+from projections.audit_verify import ChainBroken, Entry, Mark, Outcome, baseline_marks, verify
+from projections.runner import Runner
+from projections.store import StaleProjection
+
+EXPORT_FORMATS = ("jsonl",)
 
 
 def register(commands: Any) -> None:
-    """Add this module's commands to the `timebank` parser."""
-    del commands
+    """Add `export` and `audit` to the `timebank` parser."""
+    export = commands.add_parser("export", help="write every event with its chain hash")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
+    export.set_defaults(handler=_export)
+    audit = commands.add_parser("audit", help="verify the hash chain; replay balances offline")
+    sub = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    check = sub.add_parser("verify", help="recompute the hash chain of an export or the database")
+    check.add_argument("file", nargs="?", type=Path, metavar="FILE", help="an export")
+    check.add_argument("--database", action="store_true", help="the configured database")
+    check.add_argument("--checkpoint", type=Path, help="a signed checkpoint you kept (JSON)")
+    check.add_argument("--public-key", metavar="KEY", help="expected signer: base64 or PEM file")
+    check.add_argument("--baseline", type=Path, metavar="EXPORT", help="an earlier export kept")
+    check.set_defaults(handler=_verify, parser=check)
+    balances = sub.add_parser("balances", help="replay an export: CSV account,balance")
+    balances.add_argument("file", type=Path, metavar="FILE")
+    when = balances.add_mutually_exclusive_group()
+    when.add_argument("--as-of", type=_date, metavar="DATE", help="end of that UTC day")
+    when.add_argument("--position", type=int, metavar="N", help="after the event at N")
+    balances.set_defaults(handler=_balances)
+    latest = sub.add_parser("checkpoint", help="write the latest signed checkpoint, to keep")
+    latest.add_argument("--out", type=Path, metavar="FILE")
+    latest.set_defaults(handler=_checkpoint)
+    key = sub.add_parser("public-key", help="print the checkpoint signing key's public key")
+    key.set_defaults(handler=_public_key)
 
 
-def _unused(args: argparse.Namespace) -> int:
-    del args
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
+
+
+class _Meter:
+    """A progress bar on stderr, redrawn at most a thousand times whatever the log's size."""
+
+    def __init__(self, bar: Progress, total: int) -> None:
+        self.bar, self.total, self.done, self.shown = bar, max(total, 1), 0, 0
+        self.task = bar.add_task("", total=self.total)
+
+    def advance(self, amount: int) -> None:
+        self.to(self.done + amount)
+
+    def to(self, done: int) -> None:
+        self.done = done
+        if (done - self.shown) * 1000 >= self.total:
+            self.bar.update(self.task, completed=done)
+            self.shown = done
+
+
+@contextlib.contextmanager
+def _meter(description: str, total: int) -> Iterator[_Meter]:
+    with progress_bar() as bar:
+        meter = _Meter(bar, total)
+        bar.update(meter.task, description=description)
+        yield meter
+
+
+@contextlib.contextmanager
+def _database() -> Iterator[AuditLog]:
+    ledger = Ledger(parse_database_url(database_url()))
+    try:
+        yield AuditLog(ledger.recorder)
+    finally:
+        ledger.close()
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _database() as log:
+        chain = AuditChain(log.view)
+        with contextlib.suppress(StaleProjection):  # another process is chaining: fine
+            Runner(log.recorder, [chain]).catch_up(chain)
+        head, digest = log.head()
+        with _meter(f"exporting to {args.out}", head) as meter:
+            count = export_to(args.out, log.all_events(until=head), meter.to)
+    print(f"exported {count} events to {args.out}, head {digest}", file=sys.stderr)
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    if (args.file is None) == (not args.database):
+        args.parser.error("give either an export FILE or --database")
+    try:
+        expected = read_public_key(args.public_key) if args.public_key else None
+        kept = [load_checkpoint(args.checkpoint, expected)] if args.checkpoint else []
+        baseline = baseline_marks(read_export(args.baseline)) if args.baseline else ()
+        if args.database:
+            outcome = _verify_database(kept, baseline, expected)
+        else:
+            with _meter(f"verifying {args.file}", args.file.stat().st_size) as meter:
+                outcome = verify(read_export(args.file, meter.advance), [kept], baseline)
+    except ChainBroken as broken:
+        print(f"failed: {broken}")
+        return 1
+    except (OSError, SigningKeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _report(outcome)
+    return 0
+
+
+def _verify_database(kept: list[Mark], baseline: Iterable[Mark], expected: str | None) -> Outcome:
+    with _database() as log:
+        signer = expected or _configured_public_key()
+        stored = stored_checkpoints(log.all_checkpoints(), signer)
+        head, _ = log.head()
+        total = log.recorder.max_notification_id() or 0
+        with _meter("verifying the database", total) as meter:
+            entries = _metered(log.stored_entries(), meter)
+            return verify(entries, [kept, stored], baseline, chain_head=head)
+
+
+def _metered(entries: Iterable[Entry], meter: _Meter) -> Iterator[Entry]:
+    for entry in entries:
+        meter.to(entry.position)
+        yield entry
+
+
+def _configured_public_key() -> str | None:
+    key = load_signing_key(create=False)
+    return public_key_text(key) if key is not None else None
+
+
+def _report(outcome: Outcome) -> None:
+    print(f"ok: {outcome.events} events, head {outcome.head}")
+    if outcome.marks:
+        print(f"{outcome.marks} checkpoint hashes matched", file=sys.stderr)
+    if outcome.unchained:
+        print(f"{outcome.unchained} latest events are not chained yet", file=sys.stderr)
+
+
+def _balances(args: argparse.Namespace) -> int:
+    try:
+        with _meter(f"replaying {args.file}", args.file.stat().st_size) as meter:
+            events = (e.event for e in read_export(args.file, meter.advance) if e.event)
+            balances = replay_balances(events, position=args.position, as_of=args.as_of)
+    except (OSError, ChainBroken) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["account", "balance"])
+    writer.writerows(sorted(balances.items()))
+    return 0
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    with _database() as log:
+        checkpoint = log.latest_checkpoint()
+    if checkpoint is None:
+        print("error: no checkpoint has been made yet", file=sys.stderr)
+        return 1
+    text = orjson.dumps(checkpoint, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text)
+    return 0
+
+
+def _public_key(args: argparse.Namespace) -> int:
+    del args
+    try:
+        print(public_key_text(load_signing_key(create=False) or _missing_key()))
+    except SigningKeyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _missing_key() -> Any:
+    raise SigningKeyError("no signing key yet: it is made on the first start of the service")

@@ -1,0 +1,139 @@
+"""Signed checkpoints of the audit chain, every N events or T seconds.
+
+A checkpoint is made once `every` chained events lie beyond the last one, and at the latest
+`seconds` after the first event that no checkpoint covers yet. Checkpoints are not a
+projection: their `created_at` and signature are facts of the moment they were made, so a
+rebuild of the chain keeps them, and a rebuilt chain that differs from them shows tampering.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from projections.audit_chain import AuditChain
+from projections.audit_signing import CHECKPOINT_FIELDS, sign_checkpoint
+from projections.store import ViewStore
+
+log = logging.getLogger(__name__)
+EVERY_VAR = "TIMEBANK_CHECKPOINT_EVERY"
+SECONDS_VAR = "TIMEBANK_CHECKPOINT_SECONDS"
+CHECKPOINT_TABLE = (
+    "CREATE TABLE IF NOT EXISTS {audit_checkpoints} ("
+    " position BIGINT PRIMARY KEY, hash TEXT NOT NULL, created_at TEXT NOT NULL,"
+    " signature TEXT NOT NULL, public_key TEXT NOT NULL)"
+)
+
+
+def create_tables(view: ViewStore) -> None:
+    with view.transaction() as cursor:
+        for statement in (*AuditChain.tables, CHECKPOINT_TABLE):
+            cursor.execute(statement)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    every: int = 1000
+    seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls) -> CheckpointPolicy:
+        every = int(os.environ.get(EVERY_VAR) or cls.every)
+        seconds = float(os.environ.get(SECONDS_VAR) or cls.seconds)
+        if every < 1 or seconds <= 0:
+            raise ValueError(f"{EVERY_VAR} must be >= 1 and {SECONDS_VAR} > 0")
+        return cls(every, seconds)
+
+
+class Checkpointer:
+    def __init__(
+        self,
+        view: ViewStore,
+        key: Ed25519PrivateKey,
+        policy: CheckpointPolicy | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.view = view
+        self.key = key
+        self.policy = policy or CheckpointPolicy.from_env()
+        self.clock = clock
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        create_tables(view)
+
+    def tick(self) -> list[dict[str, Any]]:
+        """Make the checkpoints that are due now; return them, oldest first."""
+        made = []
+        while (row := self._uncovered(offset=self.policy.every - 1)) is not None:
+            made.append(self._make(row))
+        first = self._uncovered(offset=0)
+        if first is not None and self._waited(first) >= self.policy.seconds:
+            made.append(self._make(self._head()))
+        return made
+
+    def _covered(self) -> int:
+        rows = self.view.read("SELECT MAX(position) AS position FROM {audit_checkpoints}")
+        return int(rows[0]["position"] or 0)
+
+    def _uncovered(self, offset: int) -> dict[str, Any] | None:
+        rows = self.view.read(
+            "SELECT position, hash, recorded_at FROM {audit_chain} WHERE position > ?"
+            " ORDER BY position LIMIT 1 OFFSET ?",
+            (self._covered(), offset),
+        )
+        return rows[0] if rows else None
+
+    def _head(self) -> dict[str, Any]:
+        rows = self.view.read(
+            "SELECT position, hash FROM {audit_chain} ORDER BY position DESC LIMIT 1"
+        )
+        return rows[0]
+
+    def _waited(self, row: dict[str, Any]) -> float:
+        recorded_at = datetime.fromisoformat(str(row["recorded_at"]))
+        return (self.clock() - recorded_at) / timedelta(seconds=1)
+
+    def _make(self, row: dict[str, Any]) -> dict[str, Any]:
+        checkpoint = sign_checkpoint(
+            self.key, int(row["position"]), str(row["hash"]), iso_utc(self.clock())
+        )
+        with self.view.transaction() as cursor:
+            # Two processes may decide on the same position at once; the first one stands.
+            cursor.execute(
+                "INSERT INTO {audit_checkpoints}"
+                " (position, hash, created_at, signature, public_key) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (position) DO NOTHING",
+                [checkpoint[field] for field in CHECKPOINT_FIELDS],
+            )
+        return checkpoint
+
+    def start(self) -> None:
+        """Tick in a background thread until `stop()`."""
+        interval = min(1.0, self.policy.seconds / 4)
+        self._thread = threading.Thread(
+            target=self._run, args=(interval,), name="audit-checkpoints", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self, interval: float) -> None:
+        while not self._stopping.wait(interval):
+            try:
+                self.tick()
+            except Exception:  # keep ticking; the next tick retries
+                log.exception("making an audit checkpoint failed; retrying")
