@@ -1,0 +1,209 @@
+"""Who may do what: every role of two organisations against every endpoint.
+
+Allowed calls succeed. Forbidden ones get 401 (no usable key) or 403 (a key without the
+right) and record nothing. The target of every call belongs to organisation A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from ledger import Ledger
+from tests.e2e.support import Api, Server, World, assert_problem, build_world, exchange, new_id
+
+NO_KEY = ("anonymous", "unknown", "revoked")
+ROLES = (*NO_KEY, "admin", "auditor", "broker_a", "poster_a", "broker_b", "poster_b")
+READERS_OF_A = {"admin", "auditor", "broker_a"}
+WRITERS_A = {"broker_a", "poster_a"}
+WRITERS_B = {"broker_b", "poster_b"}
+
+
+@dataclass
+class Keys:
+    world: World
+    keys: dict[str, str | None]
+
+
+@pytest.fixture(scope="module")
+def keys(server: Server) -> Iterator[Keys]:
+    with Api(server) as api:
+        world = build_world(api)
+        revoked = api.admin.created("/v1/keys", {"role": "broker", "organisation": world.a.id})
+        assert api.admin.delete(f"/v1/keys/{revoked['id']}").status_code == 204
+        yield Keys(
+            world,
+            {
+                "anonymous": None,
+                "unknown": "tbk_0000000000000000_not-a-real-secret",
+                "revoked": revoked["key"],
+                "admin": server.admin_key,
+                "auditor": world.auditor,
+                "broker_a": world.a.broker,
+                "poster_a": world.a.poster,
+                "broker_b": world.b.broker,
+                "poster_b": world.b.poster,
+            },
+        )
+
+
+Prepare = Callable[[Api, World], Any]
+Call = Callable[[Api, World, Any], httpx.Response]
+
+
+@dataclass(frozen=True)
+class Case:
+    allowed: frozenset[str]
+    call: Call
+    prepare: Prepare = lambda api, world: None
+    read: bool = False
+
+
+def pending_from_a(api: Api, world: World) -> str:
+    body = exchange(world.a.accounts[0], world.b.accounts[0], 1)
+    return str(api.as_(world.a.broker).created("/v1/exchanges", body)["id"])
+
+
+def completed_in_a(api: Api, world: World) -> str:
+    body = exchange(*world.a.accounts, 1)
+    return str(api.as_(world.a.poster).created("/v1/exchanges", body)["id"])
+
+
+def fresh_account(api: Api, world: World) -> str:
+    return str(api.as_(world.a.broker).created("/v1/accounts", {"ref": new_id("m")})["id"])
+
+
+def fresh_key(api: Api, world: World) -> str:
+    return str(api.admin.created("/v1/keys", {"role": "poster", "organisation": world.a.id})["id"])
+
+
+CASES: dict[str, Case] = {
+    "register organisation": Case(
+        frozenset({"admin"}),
+        lambda api, w, _: api.post("/v1/organisations", {"id": new_id(), "name": "New"}),
+    ),
+    "issue key": Case(
+        frozenset({"admin"}),
+        lambda api, w, _: api.post("/v1/keys", {"role": "poster", "organisation": w.a.id}),
+    ),
+    "revoke key": Case(
+        frozenset({"admin"}), lambda api, w, key: api.delete(f"/v1/keys/{key}"), fresh_key
+    ),
+    "open account": Case(
+        frozenset({"admin", *WRITERS_A}),
+        lambda api, w, _: api.post("/v1/accounts", {"ref": new_id("m"), "organisation": w.a.id}),
+    ),
+    "change limits": Case(
+        frozenset({"admin", "broker_a"}),
+        lambda api, w, _: api.patch(f"/v1/accounts/{w.a.accounts[0]}", {"credit_limit": 700}),
+    ),
+    "close account": Case(
+        frozenset({"admin", "broker_a"}),
+        lambda api, w, account: api.post(f"/v1/accounts/{account}/close"),
+        fresh_account,
+    ),
+    "record exchange": Case(
+        frozenset(WRITERS_A),
+        lambda api, w, _: api.post("/v1/exchanges", exchange(*w.a.accounts, 1)),
+    ),
+    "record batch": Case(
+        frozenset(WRITERS_A),
+        lambda api, w, _: api.post(
+            "/v1/exchanges/batch", {"exchanges": [exchange(*w.a.accounts, 1)]}
+        ),
+    ),
+    "confirm": Case(
+        frozenset(WRITERS_B),
+        lambda api, w, x: api.post(f"/v1/exchanges/{x}/confirm"),
+        pending_from_a,
+    ),
+    "reject": Case(
+        frozenset(WRITERS_B),
+        lambda api, w, x: api.post(f"/v1/exchanges/{x}/reject", {"reason": "unknown to us"}),
+        pending_from_a,
+    ),
+    "reverse": Case(
+        frozenset({"admin", *WRITERS_A}),
+        lambda api, w, x: api.post(f"/v1/exchanges/{x}/reverse", {"reason": "mistake"}),
+        completed_in_a,
+    ),
+    "read organisation": Case(
+        frozenset({*READERS_OF_A, "poster_a"}),
+        lambda api, w, _: api.get(f"/v1/organisations/{w.a.id}"),
+        read=True,
+    ),
+    "list accounts": Case(
+        frozenset(READERS_OF_A),
+        lambda api, w, _: api.get(f"/v1/organisations/{w.a.id}/accounts"),
+        read=True,
+    ),
+    "list pending": Case(
+        frozenset(READERS_OF_A),
+        lambda api, w, _: api.get(f"/v1/organisations/{w.a.id}/pending"),
+        read=True,
+    ),
+    "read account": Case(
+        frozenset(READERS_OF_A),
+        lambda api, w, _: api.get(f"/v1/accounts/{w.a.accounts[0]}"),
+        read=True,
+    ),
+    "read statement": Case(
+        frozenset(READERS_OF_A),
+        lambda api, w, _: api.get(f"/v1/accounts/{w.a.accounts[0]}/statement"),
+        read=True,
+    ),
+    "read reciprocity": Case(
+        frozenset(READERS_OF_A),
+        lambda api, w, _: api.get(f"/v1/accounts/{w.a.accounts[0]}/reciprocity"),
+        read=True,
+    ),
+    "read summary": Case(
+        frozenset(READERS_OF_A),
+        lambda api, w, _: api.get(f"/v1/organisations/{w.a.id}/summary"),
+        read=True,
+    ),
+    "read exchange": Case(
+        frozenset({*READERS_OF_A, "poster_a"}),
+        lambda api, w, x: api.get(f"/v1/exchanges/{x}"),
+        completed_in_a,
+        read=True,
+    ),
+    "list exchanges": Case(
+        frozenset({"admin", "auditor", *WRITERS_A, *WRITERS_B}),
+        lambda api, w, _: api.get("/v1/exchanges"),
+        read=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", CASES)
+def test_each_role_may_do_exactly_what_the_contract_allows(
+    request: pytest.FixtureRequest,
+    api: Api,
+    keys: Keys,
+    event_log: Ledger,
+    action: str,
+    role: str,
+) -> None:
+    case = CASES[action]
+    if case.read:
+        request.getfixturevalue("reads")
+    target = case.prepare(api, keys.world)
+    before = event_log.head_position()
+    if case.read:  # read your writes: wait until the read models hold what was just made
+        wait = api.admin.get("/v1/exchanges", params={"min_position": before, "limit": 1})
+        assert wait.status_code == 200, wait.text
+    response = case.call(api.as_(keys.keys[role]), keys.world, target)
+    if role in case.allowed:
+        assert 200 <= response.status_code < 300, response.text
+        return
+    if role in NO_KEY:
+        assert_problem(response, 401, "unauthorised")
+    else:
+        assert_problem(response, 403, "forbidden")
+    assert event_log.head_position() == before
