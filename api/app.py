@@ -27,7 +27,7 @@ from api.settings import ApiSettings
 from ledger import Ledger
 from projections.queries import ReadModels
 
-log = logging.getLogger("api")
+log = logging.getLogger("timebank.api")
 VERSION = "1.0.0"
 ReadModelsFactory = Callable[[Ledger], ReadModels | None]
 
