@@ -22,9 +22,10 @@ from api.middleware import (
 )
 from api.openapi import DESCRIPTION, TAGS, TITLE
 from api.problems import PROBLEM_MEDIA_TYPE
-from api.routers import accounts, exchanges, operations, organisations, summary
+from api.routers import accounts, audit, exchanges, operations, organisations, summary
 from api.settings import ApiSettings
 from ledger import Ledger
+from projections.audit_log import AuditLog
 from projections.queries import ReadModels
 
 log = logging.getLogger("timebank.api")
@@ -36,6 +37,7 @@ def create_app(
     ledger: Ledger | None = None,
     read_models: ReadModels | None = None,
     *,
+    audit_log: AuditLog | None = None,
     settings: ApiSettings | None = None,
     read_models_factory: ReadModelsFactory | None = None,
 ) -> FastAPI:
@@ -51,10 +53,11 @@ def create_app(
     app.state.settings = settings or ApiSettings.from_env()
     app.state.ledger = ledger
     app.state.read_models = read_models
+    app.state.audit_log = audit_log
     app.state.read_models_factory = read_models_factory or default_read_models
     app.state.metrics = Metrics(lambda: _positions(app))
     errors.install(app)
-    for module in (organisations, accounts, exchanges, summary, operations):
+    for module in (organisations, accounts, exchanges, summary, audit, operations):
         for router in _routers_of(module):
             app.include_router(router)
     # Added innermost first: the catch-all sits just outside the routes, metrics outermost.
@@ -86,6 +89,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.ledger is None:
         opened = app.state.ledger = await run_in_threadpool(Ledger)
         app.state.read_models = await run_in_threadpool(app.state.read_models_factory, opened)
+        app.state.audit_log = await run_in_threadpool(AuditLog, opened.recorder)
     if app.state.settings.admin_key is None:
         key = await run_in_threadpool(app.state.ledger.ensure_admin_key)
         if key is not None:
