@@ -1,0 +1,164 @@
+"""`timebank import FILE --organisation ORG`: historic exchanges from a file, all or nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api.imports.checks import Checker
+from api.imports.formats import FORMATS, FileProblem, read_rows
+from api.imports.recording import Chunk, already_recorded, chunks_of, record
+from api.imports.rows import Item, Problem, Reading, parse_row
+from api.progress import progress_bar
+from domain.errors import LedgerError, UnknownOrganisation
+from ledger import Ledger
+
+EPILOG = "Columns and mappings: docs/migrating.md. Exit status: 0 done, 1 refused, 2 unusable."
+
+
+def register(commands: Any) -> None:
+    """Add `timebank import` to the `timebank` parser."""
+    parser = commands.add_parser(
+        "import",
+        help="import historic exchanges from a CSV file or another timebank system's export",
+        description="Record the exchanges in FILE for ORGANISATION. Every row is checked "
+        "first; if any row is refused, each bad row is named with its line number and "
+        "nothing is recorded. Running the same file again records nothing twice.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("--organisation", required=True, metavar="ORG")
+    parser.add_argument("--format", choices=FORMATS, default="csv", help="default %(default)s")
+    parser.add_argument("--dry-run", action="store_true", help="check every row, record nothing")
+    parser.add_argument(
+        "--create-accounts",
+        action="store_true",
+        help="open the organisation's accounts that do not exist yet (other organisations' "
+        "accounts must exist)",
+    )
+    parser.add_argument(
+        "--credit-limit",
+        type=int,
+        metavar="MINUTES",
+        help="credit limit of accounts the import opens (default: the organisation's)",
+    )
+    parser.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how FILE writes dates, as for strptime, e.g. %%d/%%m/%%Y (default: ISO 2024-05-31)",
+    )
+    parser.set_defaults(handler=run)
+
+
+@dataclass
+class Outcome:
+    problems: list[Problem] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    done: set[int] = field(default_factory=set)  # chunks that an earlier run recorded
+
+    def rows_done(self) -> int:
+        return sum(len(c.items) for c in self.chunks if c.index in self.done)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        return _fail(f"{args.file}: cannot read it as UTF-8 text ({error})", 2)
+    ledger = Ledger()
+    try:
+        return _import(ledger, args, text)
+    except UnknownOrganisation as error:
+        return _fail(f"{error.detail}; register it first (POST /v1/organisations)", 2)
+    except FileProblem as error:
+        return _fail(f"{args.file}: {error}", 1)
+    finally:
+        ledger.close()
+
+
+def _import(ledger: Ledger, args: argparse.Namespace, text: str) -> int:
+    org = args.organisation
+    checker = Checker(ledger, org, args.create_accounts, args.credit_limit)
+    rows = read_rows(text, args.format)
+    reading = Reading(org, ledger.today(), args.date_format)
+    outcome = judge(ledger, checker, [parse_row(row, reading) for row in rows])
+    if outcome.problems:
+        for problem in sorted(outcome.problems, key=lambda p: p.line):
+            print(f"{args.file}:{problem.line}: {problem.message}", file=sys.stderr)
+        bad = len({p.line for p in outcome.problems})
+        return _fail(f"Nothing recorded: {bad} of {len(rows)} rows refused.", 1)
+    if args.dry_run:
+        print(f"Dry run of {args.file}, nothing recorded: {_summary(checker, outcome)}")
+        return 0
+    for account_id, kind in sorted(checker.new_accounts.items()):
+        ledger.open_account(org, account_id.split(":", 1)[1], kind, credit_limit=args.credit_limit)
+    position = _record(ledger, org, outcome, args.file)
+    if position is None:
+        return 1
+    print(f"Imported {args.file}: {_summary(checker, outcome)} Last position: {position}.")
+    return 0
+
+
+def judge(ledger: Ledger, checker: Checker, parsed: list[Item | Problem]) -> Outcome:
+    """Every row's verdict, in file order; chunks an earlier run recorded are not judged again."""
+    outcome = Outcome(problems=[p for p in parsed if isinstance(p, Problem)])
+    outcome.chunks = chunks_of([p for p in parsed if isinstance(p, Item)])
+    with progress_bar() as progress:
+        task = progress.add_task("Checking rows", total=sum(len(c.items) for c in outcome.chunks))
+        for chunk in outcome.chunks:
+            if already_recorded(ledger, checker.organisation, chunk):
+                outcome.done.add(chunk.index)
+            else:
+                for item in chunk.items:
+                    message = checker.check(item)
+                    if message is not None:
+                        outcome.problems.append(Problem(item.line, message))
+            progress.advance(task, len(chunk.items))
+    return outcome
+
+
+def _record(ledger: Ledger, org: str, outcome: Outcome, path: Path) -> int | None:
+    position = 0
+    with progress_bar() as progress:
+        task = progress.add_task("Recording", total=sum(len(c.items) for c in outcome.chunks))
+        for chunk in outcome.chunks:
+            try:
+                position = max(position, record(ledger, org, chunk).position)
+            except LedgerError as error:
+                line = chunk.items[int(error.extra.get("index", 0))].line
+                print(f"{path}:{line}: {error.detail}", file=sys.stderr)
+                _stopped(chunk, len(outcome.chunks))
+                return None
+            progress.advance(task, len(chunk.items))
+    return position
+
+
+def _stopped(chunk: Chunk, chunks: int) -> None:
+    print(
+        f"Stopped at chunk {chunk.index + 1} of {chunks} (rows from line {chunk.first_line}):"
+        " the ledger changed since the rows were checked. The chunks before it are recorded;"
+        " running the same file again will not record them twice.",
+        file=sys.stderr,
+    )
+
+
+def _summary(checker: Checker, outcome: Outcome) -> str:
+    new = checker.completed + checker.pending
+    done = outcome.rows_done()
+    if new == 0 and done:
+        return f"nothing new: all {done} row(s) were recorded by an earlier run."
+    text = (
+        f"{new} new exchange(s), {checker.completed} completed and {checker.pending} awaiting"
+        f" confirmation by another organisation; {len(checker.new_accounts)} new account(s)."
+    )
+    if done:
+        text += f" {done} row(s) were recorded by an earlier run and are not recorded again."
+    return text
+
+
+def _fail(message: str, status: int) -> int:
+    print(message, file=sys.stderr)
+    return status

@@ -1,0 +1,58 @@
+"""Chunks of a file and their idempotency keys: a re-run records nothing twice.
+
+Each chunk's key is derived from its position and its content, so running the same file
+again (after a success, or after an interruption half-way) finds the chunks already
+recorded and the ledger answers them from its records instead of recording them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import uuid5
+
+from api.imports.rows import Item
+from domain.errors import UnknownExchange
+from ledger import BatchRecord, Ledger
+from ledger.exchanges import MAX_BATCH, fingerprint, idempotent_id
+
+CHUNK = MAX_BATCH
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    items: list[Item]
+    key: str
+
+    @property
+    def first_line(self) -> int:
+        return self.items[0].line
+
+
+def chunks_of(items: list[Item], size: int | None = None) -> list[Chunk]:
+    size = size or CHUNK
+    chunks = []
+    for index, start in enumerate(range(0, len(items), size)):
+        part = items[start : start + size]
+        content = fingerprint([item.request.canonical() for item in part])
+        chunks.append(Chunk(index, part, f"import-{index}-{content}"))
+    return chunks
+
+
+def already_recorded(ledger: Ledger, organisation: str, chunk: Chunk) -> bool:
+    """Whether a previous run recorded this chunk.
+
+    A batch recorded under an idempotency key gives its items the ids uuid5(key id, index),
+    and it is saved in one transaction: its first exchange exists exactly when it does.
+    """
+    first = uuid5(idempotent_id(organisation, chunk.key), "0")
+    try:
+        ledger.get_exchange(str(first))
+    except UnknownExchange:
+        return False
+    return True
+
+
+def record(ledger: Ledger, organisation: str, chunk: Chunk) -> BatchRecord:
+    requests = [item.request for item in chunk.items]
+    return ledger.record_batch(organisation, requests, idempotency_key=chunk.key)
