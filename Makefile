@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/timebank serve
+	@$(BIN)/timebank serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
