@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -25,35 +26,57 @@ class LedgerProjection(Projection[ViewStore]):
     """Statements that create this projection's tables and indexes (idempotent)."""
     drops: ClassVar[Sequence[str]] = ()
     """Names of this projection's tables, dropped by a rebuild."""
+    types: ClassVar[frozenset[str] | None] = None
+    """The event types `apply` looks at (None: all); the others are not even decoded."""
 
     def __init__(self, view: ViewStore) -> None:
         super().__init__(view)
         self.create_tables()
 
     def create_tables(self) -> None:
+        """Create the tables; tables made by different statements (an older release) are
+        dropped first, so the runner rebuilds them from position 0 in the new shape."""
         with self.view.transaction() as cursor:
+            self.view.serialise_ddl(cursor, self.name)
+            if self.view.shape_of(cursor, self.name) not in (None, self.shape()):
+                self._drop(cursor)
             for statement in self.tables:
                 cursor.execute(statement)
-            self.view.register(cursor, self.name)
+            self.view.register(cursor, self.name, self.shape())
 
     def drop_tables(self) -> None:
         """Forget everything this projection knows, including its tracking position."""
         with self.view.transaction() as cursor:
-            for table in self.drops:
-                cursor.execute(f"DROP TABLE IF EXISTS {{{table}}}")
-            cursor.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
+            self._drop(cursor)
         self.create_tables()
+
+    def _drop(self, cursor: Cursor) -> None:
+        for table in self.drops:
+            cursor.execute(f"DROP TABLE IF EXISTS {{{table}}}")
+        cursor.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
+
+    def shape(self) -> str:
+        """A fingerprint of the statements that make the tables."""
+        return hashlib.sha256("\n".join(self.tables).encode()).hexdigest()[:16]
 
     def position(self) -> int:
         return self.view.max_tracking_id(self.name) or 0
 
-    def process_batch(self, events: Sequence[LogEvent], previous: int) -> None:
-        """Apply events that follow position `previous`, with the new position, atomically."""
-        if not events:
+    def process_batch(
+        self, events: Sequence[LogEvent], previous: int, last: int | None = None
+    ) -> None:
+        """Apply events that follow position `previous`, with the new position, atomically.
+
+        `last` (default: the last event's position) may lie beyond the events given, when
+        the events in between are of types this projection ignores.
+        """
+        last = events[-1].position if last is None and events else last
+        if last is None or last <= previous:
             return
         with self.view.transaction() as cursor:
-            self.view.advance(cursor, self.name, previous, events[-1].position)
-            self.apply(cursor, events)
+            self.view.advance(cursor, self.name, previous, last)
+            if events:
+                self.apply(cursor, events)
         self.view.notify_advanced()
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

@@ -15,8 +15,9 @@ from uuid import NAMESPACE_URL, uuid5
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
+from projections.log_rows import stored_rows
+
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:timebank-ledger:event")
-_ENVELOPE_KEYS = ("timestamp", "originator_topic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,28 +64,58 @@ def event_type(topic: str) -> str:
 
 
 def decode(notification: Notification) -> LogEvent:
-    state = orjson.loads(notification.state)
-    timestamp = state["timestamp"]
-    recorded_at = timestamp["_data_"] if isinstance(timestamp, dict) else str(timestamp)
-    data = {k: v for k, v in state.items() if k not in _ENVELOPE_KEYS}
-    return LogEvent(
-        position=notification.id,
-        stream=str(notification.originator_id),
-        version=notification.originator_version,
-        type=event_type(notification.topic),
-        recorded_at=_utc_iso(recorded_at),
-        data=data,
+    return _decode(
+        notification.id,
+        str(notification.originator_id),
+        notification.originator_version,
+        event_type(notification.topic),
+        notification.state,
     )
+
+
+def _decode(position: int, stream: str, version: int, type_: str, state: Any) -> LogEvent:
+    data = orjson.loads(state)
+    timestamp = data.pop("timestamp")
+    data.pop("originator_topic", None)
+    recorded_at = timestamp["_data_"] if isinstance(timestamp, dict) else str(timestamp)
+    return LogEvent(position, stream, version, type_, _utc_iso(recorded_at), data)
 
 
 def _utc_iso(value: str) -> str:
     # eventsourcing writes "+00:00"; the contract promises UTC, spelled the common way.
-    return value.replace("+00:00", "Z") if value.endswith("+00:00") else value
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    """Events read after a position: `last` is the position of the last one read, kept or not,
+    so that a projection interested in few types still advances past the rest."""
+
+    events: list[LogEvent]
+    last: int
+    read: int = 0  # how many events were read, kept or not
 
 
 def read_log(recorder: ApplicationRecorder, after: int, limit: int) -> list[LogEvent]:
     """Events with positions greater than `after`, oldest first, at most `limit`."""
-    notifications = recorder.select_notifications(
-        start=after, limit=limit, inclusive_of_start=False
-    )
-    return [decode(n) for n in notifications]
+    return read_page(recorder, after, limit).events
+
+
+def read_page(
+    recorder: ApplicationRecorder,
+    after: int,
+    limit: int,
+    types: frozenset[str] | None = None,
+) -> LogPage:
+    """Like `read_log`, decoding only events of the given types (all when None).
+
+    Reads the stored rows directly, as plain tuples: replay speed depends on it, and
+    skipping the JSON of events a projection ignores roughly halves the decoding.
+    """
+    rows = stored_rows(recorder, after, limit)
+    events = []
+    for position, stream, version, topic, state in rows:
+        type_ = topic.rpartition(":")[2]
+        if types is None or type_ in types:
+            events.append(_decode(position, stream, version, type_, state))
+    return LogPage(events, rows[-1][0] if rows else after, len(rows))

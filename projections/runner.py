@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 
@@ -19,7 +20,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.base import LedgerProjection
-from projections.events import read_log
+from projections.events import read_page
 
 log = logging.getLogger(__name__)
 PAGE = 2000
@@ -37,24 +38,56 @@ class Runner:
         self.recorder = recorder
         self.projections = list(projections)
         self.page = page
-        self.wakeup = threading.Event()
+        # One event per projection: a shared one, cleared by whichever thread woke first,
+        # would leave the others to sleep out their poll.
+        self._wakeups = {p.name: threading.Event() for p in self.projections}
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.errors: list[BaseException] = []
 
+    def wake(self, position: int | None = None) -> None:
+        """The log has grown (a `Ledger.commit_listeners` callback): look now, not at the
+        next poll."""
+        del position
+        for wakeup in self._wakeups.values():
+            wakeup.set()
+
     def catch_up(self, projection: LedgerProjection) -> int:
-        """Process everything recorded so far; return how many events were processed."""
+        """Process everything recorded so far; return how many events were read."""
         processed = 0
-        while True:
+        while not self._stopping.is_set():
             previous = projection.position()
-            events = read_log(self.recorder, previous, self.page)
-            if not events:
-                return processed
-            projection.process_batch(events, previous)
-            processed += len(events)
+            page = read_page(self.recorder, previous, self.page, projection.types)
+            if page.last == previous:
+                break
+            projection.process_batch(page.events, previous, page.last)
+            processed += page.read
+        return processed
 
     def run_once(self) -> int:
         return sum(self.catch_up(p) for p in self.projections)
+
+    def run_once_in_parallel(self) -> int:
+        """Catch every projection up, each in a thread of its own: while one waits on the
+        database, another computes. Raises the first error any of them met."""
+        done: dict[str, int] = {}
+        failed: list[BaseException] = []
+
+        def run(projection: LedgerProjection) -> None:
+            try:
+                done[projection.name] = self.catch_up(projection)
+            except BaseException as error:
+                failed.append(error)
+                self._stopping.set()
+
+        threads = [threading.Thread(target=run, args=(p,)) for p in self.projections]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failed:
+            raise failed[0]
+        return sum(done.values())
 
     def start(self) -> None:
         for projection in self.projections:
@@ -69,12 +102,13 @@ class Runner:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
-        self.wakeup.set()
+        self.wake()
         for thread in self._threads:
             thread.join(timeout)
 
     def _follow(self, projection: LedgerProjection) -> None:
-        with self._exclusive(projection.name) as mine:
+        wakeup = self._wakeups[projection.name]
+        with self.exclusive(projection.name) as mine:
             if not mine:
                 return
             while not self._stopping.is_set():
@@ -86,17 +120,19 @@ class Runner:
                     processed = 0
                     self._stopping.wait(1.0)
                 if not processed:
-                    self.wakeup.wait(IDLE_POLL)
-                    self.wakeup.clear()
+                    wakeup.wait(IDLE_POLL)
+                    wakeup.clear()
 
     @contextlib.contextmanager
-    def _exclusive(self, name: str) -> Iterator[bool]:
-        """On Postgres, one runner per projection across every process that shares the database."""
+    def exclusive(self, name: str, patience: float | None = None) -> Iterator[bool]:
+        """On Postgres, one runner per projection across every process that shares the
+        database. Yields False if `stop()` came, or `patience` seconds passed, first."""
         if not isinstance(self.recorder, PostgresApplicationRecorder):
             yield True
             return
         datastore = self.recorder.datastore
         key = zlib.crc32(f"{datastore.schema}.{name}".encode())
+        deadline = None if patience is None else time.monotonic() + patience
         # A connection of its own, outside the pool: the lock lives as long as it does.
         settings = {k: v for k, v in dict(datastore.pool.kwargs).items() if k != "row_factory"}  # type: ignore[arg-type]
         with psycopg.connect(**settings, autocommit=True) as conn:
@@ -104,7 +140,10 @@ class Runner:
                 row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
                 if row is not None and row[0]:
                     break
-                self._stopping.wait(1.0)  # another process runs it; stand by
+                if deadline is not None and time.monotonic() >= deadline:
+                    yield False
+                    return
+                self._stopping.wait(1.0 if patience is None else 0.1)  # another runs it
             else:
                 yield False
                 return

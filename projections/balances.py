@@ -1,0 +1,192 @@
+"""Organisations, accounts with their balances, and statements: one row per balance move.
+
+A statement row carries the running balance, given and received after it, so the figures
+at any past position are one index look-up away. It also says which side the account was on
+(`gave`), whether the move completes or reverses an exchange (`sign`), the partner and the
+service date: indexed by account and by organisation on the service date, the statement
+rows are the per-(account, partner, day) facts that reciprocity and summaries count.
+`day_positions` maps each UTC day to its last position, turning an `as_of` date into one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from projections.events import LogEvent
+from projections.moves import Move, Page
+from projections.store import Cursor
+
+Row = dict[str, Any]
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS {organisations} (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " credit_limit BIGINT NOT NULL, max_balance BIGINT, pending_expiry_days INTEGER NOT NULL,"
+    " accounts BIGINT NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS {accounts} (id TEXT PRIMARY KEY, organisation TEXT NOT NULL,"
+    " ref TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, credit_limit BIGINT NOT NULL,"
+    " max_balance BIGINT, balance BIGINT NOT NULL, given BIGINT NOT NULL,"
+    " received BIGINT NOT NULL, last_activity TEXT, opened_position BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS accounts_by_organisation ON {accounts} (organisation, id)",
+    "CREATE TABLE IF NOT EXISTS {statements} (account_id TEXT NOT NULL,"
+    " position BIGINT NOT NULL, exchange_id TEXT NOT NULL, counterparty TEXT NOT NULL,"
+    " organisation TEXT NOT NULL, gave SMALLINT NOT NULL, sign SMALLINT NOT NULL,"
+    " minutes BIGINT NOT NULL, balance BIGINT NOT NULL, given BIGINT NOT NULL,"
+    " received BIGINT NOT NULL, service_date TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+    " category TEXT, PRIMARY KEY (account_id, position))",
+    "CREATE INDEX IF NOT EXISTS statements_by_service_date"
+    " ON {statements} (account_id, service_date)",
+    "CREATE INDEX IF NOT EXISTS statements_by_organisation"
+    " ON {statements} (organisation, service_date)",
+    "CREATE TABLE IF NOT EXISTS {day_positions} (day TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+)
+DROPS = ("organisations", "accounts", "statements", "day_positions")
+TYPES = frozenset(
+    {"Organisation.Registered", "Account.Opened", "Account.LimitsChanged", "Account.Closed"}
+)
+
+ACCOUNT_COLUMNS = (
+    "id, organisation, ref, kind, status, credit_limit, max_balance, balance, given, received,"
+    " last_activity, opened_position"
+)
+_ACCOUNT_FIELDS = tuple(c.strip() for c in ACCOUNT_COLUMNS.split(","))
+_UPSERT_ACCOUNT = (
+    f"INSERT INTO {{accounts}} ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+    " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+    " credit_limit = excluded.credit_limit, max_balance = excluded.max_balance,"
+    " balance = excluded.balance, given = excluded.given, received = excluded.received,"
+    " last_activity = excluded.last_activity"
+)
+_INSERT_STATEMENT = (
+    "INSERT INTO {statements} (account_id, position, exchange_id, counterparty, organisation,"
+    " gave, sign, minutes, balance, given, received, service_date, recorded_at, category)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_ORGANISATION = (
+    "INSERT INTO {organisations} (id, name, credit_limit, max_balance, pending_expiry_days)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def apply(cursor: Cursor, page: Page) -> None:
+    _register_organisations(cursor, page.events)
+    accounts = _touched_accounts(cursor, page)
+    opened: Counter[str] = Counter()
+    for event in page.events:
+        if event.type in TYPES and event.type != "Organisation.Registered":
+            _change_account(accounts, event, opened)
+    statements = [row for move in page.moves for row in _move(accounts, move)]
+    cursor.executemany(_UPSERT_ACCOUNT, [_account_values(a) for a in accounts.values()])
+    cursor.executemany(_INSERT_STATEMENT, statements)
+    cursor.executemany(
+        "UPDATE {organisations} SET accounts = accounts + ? WHERE id = ?",
+        [(count, org) for org, count in opened.items()],
+    )
+    _mark_days(cursor, page.events)
+
+
+def _register_organisations(cursor: Cursor, events: Sequence[LogEvent]) -> None:
+    rows = [
+        (
+            e.stream.removeprefix("organisation:"),
+            e.data["name"],
+            e.data["credit_limit"],
+            e.data["max_balance"],
+            e.data["pending_expiry_days"],
+        )
+        for e in events
+        if e.type == "Organisation.Registered"
+    ]
+    cursor.executemany(_INSERT_ORGANISATION, rows)
+
+
+def _touched_accounts(cursor: Cursor, page: Page) -> dict[str, Row]:
+    """The stored rows of every account this page changes: one query."""
+    ids = {m.exchange[party] for m in page.moves for party in ("giver", "receiver")}
+    ids.update(e.stream.removeprefix("account:") for e in page.events if e.type in TYPES)
+    ids.difference_update(
+        e.stream.removeprefix("account:") for e in page.events if e.type == "Account.Opened"
+    )
+    rows = cursor.select_in(
+        f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id IN (??)",  # noqa: S608
+        sorted(ids),
+    )
+    return {row["id"]: row for row in rows}
+
+
+def _change_account(accounts: dict[str, Row], event: LogEvent, opened: Counter[str]) -> None:
+    account_id = event.stream.removeprefix("account:")
+    data = event.data
+    if event.type == "Account.Opened":
+        opened[data["organisation"]] += 1
+        accounts[account_id] = {
+            "id": account_id,
+            "organisation": data["organisation"],
+            "ref": data["ref"],
+            "kind": data["kind"],
+            "status": "open",
+            "credit_limit": data["credit_limit"],
+            "max_balance": data["max_balance"],
+            "balance": 0,
+            "given": 0,
+            "received": 0,
+            "last_activity": None,
+            "opened_position": event.position,
+        }
+    elif event.type == "Account.LimitsChanged":
+        accounts[account_id].update(
+            credit_limit=data["credit_limit"], max_balance=data["max_balance"]
+        )
+    else:
+        accounts[account_id]["status"] = "closed"
+
+
+def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
+    """Both sides of one move, each with its running figures."""
+    exchange = move.exchange
+    entries = []
+    for party, other, gave, figure in (
+        ("giver", "receiver", 1, "given"),
+        ("receiver", "giver", 0, "received"),
+    ):
+        account = accounts[exchange[party]]
+        minutes = move.minutes if gave else -move.minutes
+        account["balance"] += minutes
+        account[figure] += move.minutes
+        account["last_activity"] = move.recorded_at
+        entries.append(
+            (
+                account["id"],
+                move.position,
+                exchange["id"],
+                exchange[other],
+                account["organisation"],
+                gave,
+                move.sign,
+                minutes,
+                account["balance"],
+                account["given"],
+                account["received"],
+                exchange["service_date"],
+                move.recorded_at,
+                exchange["category"],
+            )
+        )
+    return entries
+
+
+def _account_values(account: Row) -> tuple[Any, ...]:
+    return tuple(account[column] for column in _ACCOUNT_FIELDS)
+
+
+def _mark_days(cursor: Cursor, events: Sequence[LogEvent]) -> None:
+    """Later pages hold later positions, so the last write for a day is its last position."""
+    last: dict[str, int] = {}
+    for event in events:
+        last[event.recorded_at[:10]] = event.position
+    cursor.executemany(
+        "INSERT INTO {day_positions} (day, position) VALUES (?, ?)"
+        " ON CONFLICT (day) DO UPDATE SET position = excluded.position",
+        sorted(last.items()),
+    )

@@ -1,0 +1,44 @@
+"""Exchanges as they stand: status, parties, who is awaited and until when.
+
+Indexes serve each filter of the exchanges list oldest first, one page at a time: by party
+(giver, receiver), by a party's organisation, by the recording key, by status; a partial
+index holds only the pending ones, by the organisation they await.
+"""
+
+from __future__ import annotations
+
+from projections.moves import EXCHANGE_COLUMNS, EXCHANGE_TYPES, Page
+from projections.store import Cursor
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS {exchanges} (id TEXT PRIMARY KEY, position BIGINT NOT NULL,"
+    " status TEXT NOT NULL, giver TEXT NOT NULL, receiver TEXT NOT NULL,"
+    " giver_org TEXT NOT NULL, receiver_org TEXT NOT NULL, minutes BIGINT NOT NULL,"
+    " service_date TEXT NOT NULL, category TEXT, note TEXT, recorded_at TEXT NOT NULL,"
+    " recorded_by TEXT NOT NULL, recorded_by_key TEXT, awaiting TEXT, expires_on TEXT,"
+    " updated_position BIGINT NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS exchanges_by_position ON {exchanges} (position)",
+    "CREATE INDEX IF NOT EXISTS exchanges_by_giver ON {exchanges} (giver, position)",
+    "CREATE INDEX IF NOT EXISTS exchanges_by_receiver ON {exchanges} (receiver, position)",
+    "CREATE INDEX IF NOT EXISTS exchanges_by_giver_org ON {exchanges} (giver_org, position)",
+    "CREATE INDEX IF NOT EXISTS exchanges_by_receiver_org ON {exchanges} (receiver_org, position)",
+    "CREATE INDEX IF NOT EXISTS exchanges_by_key ON {exchanges} (recorded_by_key, position)",
+    "CREATE INDEX IF NOT EXISTS exchanges_by_status ON {exchanges} (status, position)",
+    "CREATE INDEX IF NOT EXISTS exchanges_pending ON {exchanges} (awaiting, position)"
+    " WHERE status = 'pending'",
+)
+DROPS = ("exchanges",)
+TYPES = EXCHANGE_TYPES
+
+_FIELDS = tuple(c.strip() for c in EXCHANGE_COLUMNS.split(","))
+_UPSERT = (
+    f"INSERT INTO {{exchanges}} ({EXCHANGE_COLUMNS})"  # noqa: S608
+    f" VALUES ({', '.join('?' * len(_FIELDS))})"
+    " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+    " updated_position = excluded.updated_position"
+)
+
+
+def apply(cursor: Cursor, page: Page) -> None:
+    rows = [tuple(row[f] for f in _FIELDS) for row in page.exchanges.values()]
+    cursor.executemany(_UPSERT, rows)

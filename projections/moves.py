@@ -1,0 +1,130 @@
+"""What a page of exchange events does: the exchanges it touches and the balances it moves.
+
+Balances move on the exchange's own events (recorded completed, confirmed, reversed), which
+carry or lead to every fact a view needs: giver, receiver, minutes, service date, category.
+The accounts' Earned/Spent events say the same thing with less detail, and within a save
+they come *before* the exchange's event, so a page boundary can fall between the two;
+following the exchange events alone keeps every view whole at every page boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from projections.events import LogEvent
+from projections.store import Cursor
+
+Row = dict[str, Any]
+
+RECORDED = "Exchange.Recorded"
+EXCHANGE_TYPES = frozenset(
+    {RECORDED, "Exchange.Confirmed", "Exchange.Rejected", "Exchange.Expired", "Exchange.Reversed"}
+)
+_STATUS_AFTER = {
+    "Exchange.Confirmed": "completed",
+    "Exchange.Rejected": "rejected",
+    "Exchange.Expired": "expired",
+    "Exchange.Reversed": "reversed",
+}
+EXCHANGE_COLUMNS = (
+    "id, position, status, giver, receiver, giver_org, receiver_org, minutes, service_date,"
+    " category, note, recorded_at, recorded_by, recorded_by_key, awaiting, expires_on,"
+    " updated_position"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Balances moving for one exchange: sign +1 when it completes, -1 when it is reversed."""
+
+    exchange: Row
+    sign: int
+    position: int
+    recorded_at: str
+
+    @property
+    def kind(self) -> str:
+        return "exchange" if self.sign > 0 else "reversal"
+
+    @property
+    def minutes(self) -> int:
+        return int(self.exchange["minutes"]) * self.sign
+
+
+@dataclass
+class Page:
+    """One page of events, with the exchanges it touches as they stand after it."""
+
+    events: Sequence[LogEvent]
+    exchanges: dict[str, Row] = field(default_factory=dict)
+    moves: list[Move] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, cursor: Cursor, events: Sequence[LogEvent]) -> Page:
+        page = cls(events)
+        page.exchanges = _known_exchanges(cursor, events)
+        for event in events:
+            if event.type == RECORDED:
+                page._recorded(event)
+            elif event.type in _STATUS_AFTER:
+                page._changed(event)
+        return page
+
+    def _recorded(self, event: LogEvent) -> None:
+        data = event.data
+        row: Row = {
+            "id": exchange_id(event),
+            "position": event.position,
+            "status": data["status"],
+            "giver": data["giver"],
+            "receiver": data["receiver"],
+            "giver_org": organisation_of(data["giver"]),
+            "receiver_org": organisation_of(data["receiver"]),
+            "minutes": data["minutes"],
+            "service_date": data["service_date"],
+            "category": data["category"],
+            "note": data["note"],
+            "recorded_at": event.recorded_at,
+            "recorded_by": data["recorded_by"],
+            "recorded_by_key": data.get("recorded_by_key"),
+            "awaiting": data["awaiting"],
+            "expires_on": data["expires_on"],
+            "updated_position": event.position,
+        }
+        self.exchanges[row["id"]] = row
+        if row["status"] == "completed":
+            self.moves.append(Move(row, 1, event.position, event.recorded_at))
+
+    def _changed(self, event: LogEvent) -> None:
+        row = self.exchanges[exchange_id(event)]
+        row["status"] = _STATUS_AFTER[event.type]
+        row["updated_position"] = event.position
+        if event.type == "Exchange.Confirmed":
+            self.moves.append(Move(row, 1, event.position, event.recorded_at))
+        elif event.type == "Exchange.Reversed":
+            self.moves.append(Move(row, -1, event.position, event.recorded_at))
+
+
+def exchange_id(event: LogEvent) -> str:
+    return event.stream.removeprefix("exchange:")
+
+
+def organisation_of(account_id: str) -> str:
+    return account_id.split(":", 1)[0]
+
+
+def _known_exchanges(cursor: Cursor, events: Sequence[LogEvent]) -> dict[str, Row]:
+    """The stored rows of exchanges this page changes but did not record: one query."""
+    recorded_here = {exchange_id(e) for e in events if e.type == RECORDED}
+    wanted = {
+        exchange_id(e)
+        for e in events
+        if e.type in _STATUS_AFTER and exchange_id(e) not in recorded_here
+    }
+    rows = cursor.select_in(
+        f"SELECT {EXCHANGE_COLUMNS} FROM {{exchanges}} WHERE id IN (??)",  # noqa: S608
+        sorted(wanted),
+    )
+    return {row["id"]: row for row in rows}

@@ -1,0 +1,66 @@
+"""The standard set of projections over a ledger's database, with their runner and reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eventsourcing.persistence import ApplicationRecorder
+
+from ledger import Ledger
+from projections.audit_chain import AuditChain
+from projections.base import LedgerProjection
+from projections.readmodels import LedgerReadModels
+from projections.runner import PAGE, Runner
+from projections.store import ViewStore
+from projections.views import LedgerViews
+
+
+@dataclass
+class Projections:
+    """Every read model of one database: the views, the audit chain, one runner for both."""
+
+    view: ViewStore
+    views: LedgerViews
+    chain: AuditChain
+    runner: Runner
+    read_models: LedgerReadModels
+    _listening: list[Ledger] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[LedgerProjection]:
+        return [self.views, self.chain]
+
+    def start(self, ledger: Ledger | None = None) -> None:
+        """Follow the log in background threads; woken at once by `ledger`'s commits."""
+        if ledger is not None:
+            ledger.commit_listeners.append(self.runner.wake)
+            self._listening.append(ledger)
+        self.runner.start()
+
+    def stop(self) -> None:
+        for ledger in self._listening:
+            ledger.commit_listeners.remove(self.runner.wake)
+        self._listening.clear()
+        self.runner.stop()
+
+
+def build(source: Ledger | ApplicationRecorder, *, page: int = PAGE) -> Projections:
+    """The projections over a ledger's event store (or a recorder's), not yet running."""
+    recorder = source.recorder if isinstance(source, Ledger) else source
+    view = ViewStore(recorder)
+    views = LedgerViews(view)
+    chain = AuditChain(view)
+    runner = Runner(recorder, [views, chain], page=page)
+    today = source.today if isinstance(source, Ledger) else None
+    reads = LedgerReadModels(view, [views], today) if today else LedgerReadModels(view, [views])
+    return Projections(view, views, chain, runner, reads)
+
+
+def open_read_models(ledger: Ledger) -> LedgerReadModels:
+    """Read models for the API. With the in-memory store no other process can follow the
+    log, so the projections then run here, in threads, until the read models are closed."""
+    projections = build(ledger)
+    if ledger.database.kind == "memory":
+        projections.start(ledger)
+        projections.read_models.on_close.append(projections.stop)
+    return projections.read_models
