@@ -1,16 +1,167 @@
-"""`timebank` commands: projections."""
+"""`timebank project` (the projection workers) and `timebank replay` (rebuild every view).
+
+Both read TIMEBANK_DATABASE_URL. Progress goes to stderr, so stdout stays clean for scripts.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+import sys
+import threading
+import time
 from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from ledger import Ledger
+from ledger.settings import SettingsError
+from projections import build
+from projections.runner import PAGE
+from projections.setup import Projections
+
+REPLAY_PAGE = 20_000
+LOCK_PATIENCE = 5.0
 
 
 def register(commands: Any) -> None:
-    """Add this module's commands to the `timebank` parser."""
-    del commands
+    """Add `project` and `replay` to the `timebank` parser."""
+    project = commands.add_parser(
+        "project",
+        help="run the projection workers alone (until SIGTERM or Ctrl-C)",
+        description="Follow the event log and keep every read model up to date.",
+    )
+    project.add_argument("--page", type=int, default=PAGE, help="events per transaction")
+    project.set_defaults(handler=run_project)
+    replay = commands.add_parser(
+        "replay",
+        help="drop and rebuild every read model from the event log",
+        description="Drop every read model and rebuild it from position 0, with a progress "
+        "bar. Stop `timebank project` (or `serve`) first on Postgres; it waits its turn.",
+    )
+    replay.add_argument("--page", type=int, default=REPLAY_PAGE, help="events per transaction")
+    replay.set_defaults(handler=run_replay)
 
 
-def _unused(args: argparse.Namespace) -> int:
-    del args
+def _open(command: str) -> Ledger | None:
+    try:
+        return Ledger()
+    except SettingsError as error:
+        print(f"timebank {command}: {error}", file=sys.stderr)
+        return None
+
+
+def run_project(args: argparse.Namespace) -> int:
+    ledger = _open("project")
+    if ledger is None:
+        return 2
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    projections = build(ledger, page=args.page)
+    checkpoints = _checkpointer(projections)
+    projections.start(ledger)
+    if checkpoints is not None:
+        checkpoints.start()
+    print(f"Projection workers following the event log ({ledger.database.kind})", flush=True)
+    stopping.wait()
+    if checkpoints is not None:
+        checkpoints.stop()
+    projections.stop()
+    ledger.close()
     return 0
+
+
+def _checkpointer(projections: Projections) -> Any:
+    """Signed audit checkpoints are made where the audit chain is projected."""
+    try:
+        from projections.audit_checkpoints import Checkpointer
+        from projections.audit_signing import load_signing_key
+    except ImportError:
+        return None
+    key = load_signing_key()
+    return Checkpointer(projections.view, key) if key is not None else None
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    ledger = _open("replay")
+    if ledger is None:
+        return 2
+    try:
+        projections = build(ledger, page=args.page)
+        with contextlib.ExitStack() as held:
+            for projection in projections.all:
+                mine = held.enter_context(projections.runner.exclusive(projection.name, 5.0))
+                if not mine:
+                    print(
+                        f"timebank replay: another process runs {projection.name};"
+                        " stop `timebank project` / `timebank serve` first",
+                        file=sys.stderr,
+                    )
+                    return 1
+            count, seconds = _rebuild(projections, ledger.recorder.max_notification_id() or 0)
+    finally:
+        ledger.close()
+    rate = count / seconds if seconds > 0 else 0.0
+    print(f"Replayed {count} events into every read model in {seconds:.1f}s ({rate:,.0f}/s)")
+    return 0
+
+
+def _rebuild(projections: Projections, head: int) -> tuple[int, float]:
+    """Drop, then catch up in threads while the main thread draws the progress bar; the
+    indexes that only reads need are built at the end, in one go."""
+    for projection in projections.all:
+        projection.drop_tables(indexes=False)
+    started = time.monotonic()
+    done: list[int] = []
+    failed: list[BaseException] = []
+    worker = threading.Thread(target=_catch_up, args=(projections, done, failed))
+    with _progress() as progress:
+        task = progress.add_task("Replaying", total=head)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+            position = min(p.position() for p in projections.all)
+            progress.update(task, completed=min(position, head))
+        progress.update(task, description="Indexing")
+        for projection in projections.all:
+            projection.create_tables()
+        progress.update(task, completed=head, description="Replayed")
+    if failed:
+        raise failed[0]
+    return sum(done) // max(len(projections.all), 1), time.monotonic() - started
+
+
+def _catch_up(projections: Projections, done: list[int], failed: list[BaseException]) -> None:
+    try:
+        done.append(projections.runner.run_once_in_parallel())
+    except BaseException as error:
+        failed.append(error)
+
+
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} events/s" if speed else "", style="progress.data.speed")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
