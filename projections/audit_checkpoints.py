@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from projections.audit_chain import AuditChain
-from projections.audit_signing import CHECKPOINT_FIELDS, sign_checkpoint
+from projections.audit_signing import CHECKPOINT_FIELDS, load_signing_key, sign_checkpoint
 from projections.store import ViewStore
 
 log = logging.getLogger(__name__)
@@ -137,3 +137,13 @@ class Checkpointer:
                 self.tick()
             except Exception:  # keep ticking; the next tick retries
                 log.exception("making an audit checkpoint failed; retrying")
+
+
+def start_checkpointing(view: ViewStore) -> Checkpointer:
+    """What a projection worker runs beside the chain: key and policy from the environment
+    (`TIMEBANK_SIGNING_KEY`, `TIMEBANK_CHECKPOINT_EVERY`, `TIMEBANK_CHECKPOINT_SECONDS`)."""
+    key = load_signing_key()
+    assert key is not None  # made on a first start
+    checkpointer = Checkpointer(view, key, CheckpointPolicy.from_env())
+    checkpointer.start()
+    return checkpointer

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import stat
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import Ledger
-from projections.audit_checkpoints import Checkpointer, CheckpointPolicy
+from projections.audit_checkpoints import Checkpointer, CheckpointPolicy, start_checkpointing
 from projections.audit_log import AuditLog
 from projections.audit_signing import (
     SigningKeyError,
@@ -131,3 +133,30 @@ def test_a_configured_signing_key_must_exist_and_be_ed25519(
         load_signing_key()
     with pytest.raises(SigningKeyError, match="neither a key file nor"):
         read_public_key("not a key")
+
+
+def test_a_running_checkpointer_signs_the_chain_head_in_the_background(
+    bank: Ledger, log: AuditLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # real time for this one
+    monkeypatch.setenv("TIMEBANK_SIGNING_KEY", str(tmp_path / "key.pem"))
+    (tmp_path / "key.pem").write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setenv("TIMEBANK_CHECKPOINT_SECONDS", "0.2")
+    exchanges(bank, 1)
+    head = chained(bank, log).head()
+    checkpointer = start_checkpointing(log.view)
+    try:
+        deadline = time.monotonic() + 5
+        while log.latest_checkpoint() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        checkpointer.stop()
+    latest = log.latest_checkpoint()
+    assert latest is not None
+    assert (latest["position"], latest["hash"]) == head
