@@ -29,7 +29,9 @@ _BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
 _SECRET_FIELD = re.compile(r"(?i)(authorization|secret|password|passwd|token|cookie|^key$|_key$)")
 _PUBLIC_FIELDS = frozenset({"idempotency_key", "key_id"})
-_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn adds "color_message": the same text with terminal colour codes.
+_NOT_EXTRA = {"message", "asctime", "color_message"}
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | _NOT_EXTRA
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
