@@ -50,6 +50,11 @@ def register(commands: Any) -> None:
         metavar="FORMAT",
         help="how FILE writes dates, as for strptime, e.g. %%d/%%m/%%Y (default: ISO 2024-05-31)",
     )
+    parser.add_argument(
+        "--no-notes",
+        action="store_true",
+        help="leave out the note column (free text may name people; the ledger keeps no names)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -83,7 +88,7 @@ def _import(ledger: Ledger, args: argparse.Namespace, text: str) -> int:
     org = args.organisation
     checker = Checker(ledger, org, args.create_accounts, args.credit_limit)
     rows = read_rows(text, args.format)
-    reading = Reading(org, ledger.today(), args.date_format)
+    reading = Reading(org, ledger.today(), args.date_format, keep_notes=not args.no_notes)
     outcome = judge(ledger, checker, [parse_row(row, reading) for row in rows])
     if outcome.problems:
         for problem in sorted(outcome.problems, key=lambda p: p.line):

@@ -44,6 +44,7 @@ class Reading:
     organisation: str
     today: date
     date_format: str | None = None
+    keep_notes: bool = True
 
 
 def parse_row(row: Row, reading: Reading) -> Item | Problem:
@@ -59,6 +60,8 @@ def parse_row(row: Row, reading: Reading) -> Item | Problem:
     )
     category = _attempt(problems, "category", lambda: check_category(_optional(fields, "category")))
     note = _attempt(problems, "note", lambda: check_note(_optional(fields, "note")))
+    if not reading.keep_notes:
+        note = None
     if giver is not None and giver == receiver:
         problems.append("giver and receiver are the same account")
     if problems or giver is None or receiver is None or minutes is None or service_date is None:

@@ -244,6 +244,17 @@ def test_a_timeoverflow_report_maps_from_to_receiver_and_to_to_giver(
     assert "Ana" not in str([e.data for e in log])
 
 
+def test_notes_can_be_left_out(db: str, run: Run, write: Callable[..., str]) -> None:
+    status, _, _ = run(
+        write(GOOD), "--organisation", "riverside", "--create-accounts", "--no-notes"
+    )
+    assert status == 0
+    ledger = open_ledger(db)
+    notes = [e.data["note"] for e in read_log(ledger.recorder, 0, 100) if "note" in e.data]
+    ledger.close()
+    assert notes == [None, None, None]
+
+
 def test_a_file_that_is_not_a_timeoverflow_report_is_refused_at_its_header(
     db: str, run: Run, write: Callable[..., str]
 ) -> None:
