@@ -36,6 +36,7 @@ from projections.runner import Runner
 from projections.store import StaleProjection
 
 EXPORT_FORMATS = ("jsonl",)
+MIB = 2**20
 
 
 def register(commands: Any) -> None:
@@ -76,26 +77,29 @@ def _date(text: str) -> date:
 class _Meter:
     """A progress bar on stderr, redrawn at most a thousand times whatever the log's size."""
 
-    def __init__(self, bar: Progress, total: int) -> None:
-        self.bar, self.total, self.done, self.shown = bar, max(total, 1), 0, 0
-        self.task = bar.add_task("", total=self.total)
+    def __init__(self, bar: Progress, total: int, scale: int) -> None:
+        self.bar, self.scale, self.done, self.shown = bar, scale, 0, 0
+        self.step = max(total // 1000, 1)
+        self.task = bar.add_task("", total=max(total // scale, 1))
 
     def advance(self, amount: int) -> None:
         self.to(self.done + amount)
 
     def to(self, done: int) -> None:
         self.done = done
-        if (done - self.shown) * 1000 >= self.total:
-            self.bar.update(self.task, completed=done)
+        if done - self.shown >= self.step:
+            self.bar.update(self.task, completed=done // self.scale)
             self.shown = done
 
 
 @contextlib.contextmanager
-def _meter(description: str, total: int) -> Iterator[_Meter]:
+def _meter(description: str, total: int, scale: int = 1) -> Iterator[_Meter]:
+    """`scale`: counted units per shown unit (2**20 shows bytes read as MiB)."""
     with progress_bar() as bar:
-        meter = _Meter(bar, total)
+        meter = _Meter(bar, total, scale)
         bar.update(meter.task, description=description)
         yield meter
+        bar.update(meter.task, completed=meter.done // scale)
 
 
 @contextlib.contextmanager
@@ -129,7 +133,7 @@ def _verify(args: argparse.Namespace) -> int:
         if args.database:
             outcome = _verify_database(kept, baseline, expected)
         else:
-            with _meter(f"verifying {args.file}", args.file.stat().st_size) as meter:
+            with _meter(f"verifying {args.file} (MiB)", _size(args.file), MIB) as meter:
                 outcome = verify(read_export(args.file, meter.advance), [kept], baseline)
     except ChainBroken as broken:
         print(f"failed: {broken}")
@@ -150,6 +154,10 @@ def _verify_database(kept: list[Mark], baseline: Iterable[Mark], expected: str |
         with _meter("verifying the database", total) as meter:
             entries = _metered(log.stored_entries(), meter)
             return verify(entries, [kept, stored], baseline, chain_head=head)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
 
 
 def _metered(entries: Iterable[Entry], meter: _Meter) -> Iterator[Entry]:
@@ -173,7 +181,7 @@ def _report(outcome: Outcome) -> None:
 
 def _balances(args: argparse.Namespace) -> int:
     try:
-        with _meter(f"replaying {args.file}", args.file.stat().st_size) as meter:
+        with _meter(f"replaying {args.file} (MiB)", _size(args.file), MIB) as meter:
             events = (e.event for e in read_export(args.file, meter.advance) if e.event)
             balances = replay_balances(events, position=args.position, as_of=args.as_of)
     except (OSError, ChainBroken) as error:
