@@ -1,0 +1,131 @@
+"""Fresh databases per example, and one check that every read model equals the fold."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import psycopg
+
+from ledger import Ledger, parse_database_url
+from projections.events import read_log
+from projections.readmodels import LedgerReadModels
+from tests.conftest import PG_ADMIN_URL, require_postgres
+from tests.integration.projection_fold import Fold
+from tests.unit.support import Clock
+
+STATUSES = ("pending", "completed", "rejected", "expired", "reversed")
+
+
+@contextlib.contextmanager
+def fresh_ledger(backend: str, clock: Clock | None = None) -> Iterator[Ledger]:
+    """A ledger on a database of its own, dropped afterwards."""
+    name = f"pj_{uuid.uuid4().hex[:12]}"
+    with contextlib.ExitStack() as stack:
+        if backend == "memory":
+            url = "memory://"
+        elif backend == "sqlite":
+            folder = stack.enter_context(tempfile.TemporaryDirectory())
+            url = f"sqlite:///{folder}/{name}.sqlite3"
+        else:
+            require_postgres()
+            url = stack.enter_context(_schema(name))
+        ledger = Ledger(parse_database_url(url), clock=clock or Clock())
+        stack.callback(ledger.close)
+        yield ledger
+
+
+@contextlib.contextmanager
+def _schema(name: str) -> Iterator[str]:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield f"{PG_ADMIN_URL}?schema={name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def fold_of(ledger: Ledger) -> Fold:
+    return Fold.of(read_log(ledger.recorder, 0, 10**9))
+
+
+def every_page(read: Any, limit: int) -> list[dict[str, Any]]:
+    """Follow `next` cursors to the end; every page but the last is full."""
+    items, after = [], None
+    while True:
+        page, after = read(after, limit)
+        items += page
+        if after is None:
+            return items
+        assert len(page) == limit
+
+
+def assert_reads_equal_the_fold(reads: LedgerReadModels, fold: Fold, today: date) -> None:
+    _accounts(reads, fold)
+    _activity(reads, fold, today)
+    _exchanges(reads, fold, today)
+
+
+def _accounts(reads: LedgerReadModels, fold: Fold) -> None:
+    for org, row in fold.organisations.items():
+        assert reads.organisation(org) == row
+        listed = every_page(lambda after, n, org=org: reads.accounts(org, after, n), 2)
+        members = sorted(a for a in fold.accounts if fold.accounts[a]["organisation"] == org)
+        assert [a["id"] for a in listed] == members
+    for account_id, entries in fold.statements.items():
+        assert reads.account(account_id) == fold.account(account_id)
+        shown = every_page(lambda after, n, a=account_id: reads.statement(a, after, n), 3)
+        assert shown == entries
+        opened = fold.accounts[account_id]["opened"]
+        assert reads.account(account_id, at_position=opened - 1) is None
+        for position in {
+            opened,
+            *(e["position"] - 1 for e in entries),
+            *(e["position"] for e in entries),
+        }:
+            then = reads.account(account_id, at_position=position)
+            assert then is not None
+            assert then["balance"] == fold.balance_at(account_id, position)
+
+
+def _ranges(today: date) -> list[tuple[date | None, date | None]]:
+    return [
+        (None, None),
+        (today - timedelta(days=20), None),
+        (None, today - timedelta(days=20)),
+        (today - timedelta(days=40), today - timedelta(days=10)),
+        (today, today),
+    ]
+
+
+def _activity(reads: LedgerReadModels, fold: Fold, today: date) -> None:
+    for start, end in _ranges(today):
+        for account_id in fold.accounts:
+            assert reads.reciprocity(account_id, start, end) == fold.reciprocity(
+                account_id, start, end
+            )
+        for org in fold.organisations:
+            assert reads.summary(org, start, end) == fold.summary(org, start, end)
+
+
+def _exchanges(reads: LedgerReadModels, fold: Fold, today: date) -> None:
+    for exchange_id in fold.exchanges:
+        assert reads.exchange(exchange_id) == fold.exchange(exchange_id, today)
+    filters: list[dict[str, str | None]] = [{}]
+    filters += [{"account": a} for a in fold.accounts]
+    filters += [{"organisation": o} for o in fold.organisations]
+    filters += [{"status": s} for s in STATUSES]
+    filters += [{"account": a, "status": "completed"} for a in fold.accounts]
+    filters += [{"organisation": o, "status": "pending"} for o in fold.organisations]
+    filters += [{"recorded_by_key": "k1"}, {"recorded_by_key": "k1", "organisation": "north"}]
+    for given in filters:
+        listed = every_page(lambda after, n, f=given: reads.exchanges(**f, after=after, limit=n), 2)
+        assert listed == fold.exchange_list(today, **given), given
+    for org in fold.organisations:
+        pending = every_page(lambda after, n, o=org: reads.pending(o, after, n), 2)
+        assert pending == fold.pending(org, today)
