@@ -24,6 +24,7 @@ TIMEOVERFLOW_ORGANISATION_ID = "0"
 ORGANISATION_ACCOUNT_REF = "org"
 TIMEOVERFLOW_HEADER = {1: "from", 2: "from id", 3: "to", 4: "to id", 5: "post", 6: "post id"}
 TIMEOVERFLOW_QUANTITY = 8
+TIMEOVERFLOW_NO_ID = ("inactive_user", "deleted_user")  # what the report shows instead of an ID
 COMMUNITY_WEAVER_COLUMNS = {
     "giver": ("provider id", "provider uid", "service provider id"),
     "receiver": ("recipient id", "recipient uid", "service recipient id"),
@@ -45,6 +46,7 @@ class Row:
     line: int
     fields: dict[str, str]
     kinds: tuple[str | None, str | None] = (None, None)  # of giver and receiver, if known
+    problems: tuple[str, ...] = ()  # what the format itself says is wrong with the row
 
 
 def read_rows(text: str, file_format: str) -> list[Row]:
@@ -105,9 +107,13 @@ def _timeoverflow(records: Iterator[tuple[int, list[str]]], header: list[str]) -
             "service_date": values[0],
             "note": values[7],
         }
-        rows.append(
-            Row(line, fields, (_timeoverflow_kind(destination), _timeoverflow_kind(source)))
+        kinds = (_timeoverflow_kind(destination), _timeoverflow_kind(source))
+        problems = tuple(
+            f"{field}: the report shows {value} instead of a member ID; write a reference"
+            for field, value in (("giver", destination), ("receiver", source))
+            if value in TIMEOVERFLOW_NO_ID
         )
+        rows.append(Row(line, fields, kinds, problems))
     return rows
 
 

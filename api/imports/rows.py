@@ -48,7 +48,7 @@ class Reading:
 
 
 def parse_row(row: Row, reading: Reading) -> Item | Problem:
-    problems: list[str] = []
+    problems: list[str] = list(row.problems)
     fields, org = row.fields, reading.organisation
     giver = _attempt(problems, "giver", lambda: account_id(fields.get("giver", ""), org))
     receiver = _attempt(problems, "receiver", lambda: account_id(fields.get("receiver", ""), org))

@@ -255,6 +255,21 @@ def test_notes_can_be_left_out(db: str, run: Run, write: Callable[..., str]) -> 
     assert notes == [None, None, None]
 
 
+def test_timeoverflow_rows_of_deleted_members_are_refused_not_merged(
+    db: str, run: Run, write: Callable[..., str]
+) -> None:
+    text = (
+        "Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n"
+        "2024-02-01 10:15:00 +0100,deleted_user,deleted_user,Bea (7),7,,,,1\n"
+    )
+    path = write(text)
+    status, _, err = run(
+        path, "--organisation", "riverside", "--format", "timeoverflow", "--create-accounts"
+    )
+    assert status == 1
+    assert f"{path}:2: receiver: the report shows deleted_user instead of a member ID" in err
+
+
 def test_a_file_that_is_not_a_timeoverflow_report_is_refused_at_its_header(
     db: str, run: Run, write: Callable[..., str]
 ) -> None:
