@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +34,9 @@ from projections.queries import ReadModels
 log = logging.getLogger("timebank.api")
 VERSION = "1.0.0"
 ReadModelsFactory = Callable[[Ledger], ReadModels | None]
+T = TypeVar("T")
+STARTUP_ATTEMPTS = 20
+STARTUP_PAUSE = 0.5
 
 
 def create_app(
@@ -87,9 +93,7 @@ def default_read_models(ledger: Ledger) -> ReadModels | None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     opened: Ledger | None = None
     if app.state.ledger is None:
-        opened = app.state.ledger = await run_in_threadpool(Ledger)
-        app.state.read_models = await run_in_threadpool(app.state.read_models_factory, opened)
-        app.state.audit_log = await run_in_threadpool(AuditLog, opened.recorder)
+        opened = await run_in_threadpool(_patiently, lambda: _open(app))
     if app.state.settings.admin_key is None:
         key = await run_in_threadpool(app.state.ledger.ensure_admin_key)
         if key is not None:
@@ -101,6 +105,32 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if opened is not None:
             _close(app.state.read_models)
             opened.close()
+
+
+def _open(app: FastAPI) -> Ledger:
+    ledger = app.state.ledger = app.state.ledger or Ledger()
+    app.state.read_models = app.state.read_models_factory(ledger)
+    app.state.audit_log = _audit_log(ledger, app.state.read_models)
+    return ledger
+
+
+def _patiently(start: Callable[[], T]) -> T:
+    """Retry start-up while the database is starting too, or while another process (the
+    projection workers, another API worker) is creating the same tables."""
+    for _ in range(STARTUP_ATTEMPTS - 1):
+        try:
+            return start()
+        except (PersistenceError, psycopg.OperationalError) as error:
+            log.warning("database not ready at start-up (%s); retrying", error)
+            time.sleep(STARTUP_PAUSE)
+    return start()
+
+
+def _audit_log(ledger: Ledger, read_models: object) -> AuditLog:
+    """Beside the read models' views when there are some: with the in-memory store, that is
+    the only place the audit chain is projected."""
+    view = getattr(read_models, "view", None)
+    return AuditLog(ledger.recorder, view) if view is not None else AuditLog(ledger.recorder)
 
 
 def _close(resource: object) -> None:

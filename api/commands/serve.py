@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -77,17 +78,54 @@ def _projection_workers(wanted: bool) -> Iterator[None]:
         print("Projection workers: not available; read endpoints will answer 503", flush=True)
         yield
         return
-    child = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "project"], preexec_fn=_die_with_parent
-    )
+    supervisor = Supervisor([sys.executable, "-m", "api.cli", "project"])
+    supervisor.start()
     try:
         yield
     finally:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        supervisor.stop()
+
+
+class Supervisor:
+    """Keeps one child process running: restarted, after a pause, whenever it exits."""
+
+    def __init__(self, command: list[str], pause: float = 1.0) -> None:
+        self.command = command
+        self.pause = pause
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.child: subprocess.Popen[bytes] | None = None
+        self.thread = threading.Thread(target=self._run, name="projection-workers", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        with self.lock:
+            self.stopping.set()
+            child = self.child
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                if self.stopping.is_set():
+                    return
+                # A session of its own: a Ctrl-C at the terminal reaches the server, which then
+                # stops the workers itself instead of racing them to shut down.
+                self.child = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+                    self.command, preexec_fn=_die_with_parent, start_new_session=True
+                )
+            code = self.child.wait()
+            if self.stopping.wait(self.pause):
+                return
+            print(f"Projection workers exited with {code}; restarting", file=sys.stderr)
 
 
 @contextlib.contextmanager
