@@ -13,6 +13,8 @@ from eventsourcing.projection import Projection
 from projections.events import LogEvent
 from projections.store import Cursor, ViewStore
 
+_DEFERRED = "+indexes-deferred"
+
 
 class LedgerProjection(Projection[ViewStore]):
     """eventsourcing's `Projection`, fed whole pages of events at a time.
@@ -40,14 +42,21 @@ class LedgerProjection(Projection[ViewStore]):
         Without `indexes`, only the tables (with their keys): a rebuild loads faster and
         builds the other indexes at the end, with `create_tables()` again.
         """
+        wanted = self.shape() if indexes else self.shape() + _DEFERRED
+        with self.view.transaction() as cursor:
+            # Tables in shape already: no DDL at all. DDL would lock the tables against a
+            # runner writing them in another process, and could deadlock with it.
+            if self.view.shape_of(cursor, self.name) == wanted:
+                return
         with self.view.transaction() as cursor:
             self.view.serialise_ddl(cursor, self.name)
-            if self.view.shape_of(cursor, self.name) not in (None, self.shape()):
+            stored = self.view.shape_of(cursor, self.name)
+            if stored not in (None, self.shape(), self.shape() + _DEFERRED):
                 self._drop(cursor)
             for statement in self.tables:
                 if indexes or not _makes_index(statement):
                     cursor.execute(statement)
-            self.view.register(cursor, self.name, self.shape())
+            self.view.register(cursor, self.name, wanted)
 
     def drop_tables(self, *, indexes: bool = True) -> None:
         """Forget everything this projection knows, including its tracking position."""
@@ -59,6 +68,7 @@ class LedgerProjection(Projection[ViewStore]):
         for table in self.drops:
             cursor.execute(f"DROP TABLE IF EXISTS {{{table}}}")
         cursor.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
+        cursor.execute("DELETE FROM {projection_shapes} WHERE name = ?", (self.name,))
 
     def shape(self) -> str:
         """A fingerprint of the statements that make the tables."""

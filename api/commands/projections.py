@@ -70,7 +70,12 @@ def run_project(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     projections = build(ledger, page=args.page)
-    checkpoints = _checkpointer(projections)
+    try:
+        checkpoints = _checkpointer(projections)
+    except RuntimeError as error:  # the signing key is configured but cannot be used
+        print(f"timebank project: {error}", file=sys.stderr)
+        ledger.close()
+        return 2
     projections.start(ledger)
     if checkpoints is not None:
         checkpoints.start()

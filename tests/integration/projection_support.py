@@ -83,10 +83,12 @@ def _accounts(reads: LedgerReadModels, fold: Fold) -> None:
         assert shown == entries
         opened = fold.accounts[account_id]["opened"]
         assert reads.account(account_id, at_position=opened - 1) is None
+        # Balances change only at entries: check just before and at some of them.
+        sample = entries[:: 1 + len(entries) // 12]
         for position in {
             opened,
-            *(e["position"] - 1 for e in entries),
-            *(e["position"] for e in entries),
+            *(e["position"] - 1 for e in sample),
+            *(e["position"] for e in sample),
         }:
             then = reads.account(account_id, at_position=position)
             assert then is not None
