@@ -130,6 +130,10 @@ def _record(ledger: Ledger, org: str, outcome: Outcome, path: Path) -> int | Non
     with progress_bar() as progress:
         task = progress.add_task("Recording", total=sum(len(c.items) for c in outcome.chunks))
         for chunk in outcome.chunks:
+            if chunk.index in outcome.done:
+                # Recorded by an earlier run: asking again would only replay its answer.
+                progress.advance(task, len(chunk.items))
+                continue
             try:
                 position = max(position, record(ledger, org, chunk).position)
             except LedgerError as error:
@@ -138,7 +142,7 @@ def _record(ledger: Ledger, org: str, outcome: Outcome, path: Path) -> int | Non
                 _stopped(chunk, len(outcome.chunks))
                 return None
             progress.advance(task, len(chunk.items))
-    return position
+    return position or ledger.head_position()
 
 
 def _stopped(chunk: Chunk, chunks: int) -> None:
