@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +149,24 @@ def code_reads() -> set[str]:
 
 def test_the_list_of_variables_is_exactly_what_the_code_reads() -> None:
     assert code_reads() == set(environment.ENVIRONMENT)
+
+
+def test_the_installed_package_carries_every_file_the_code_needs() -> None:
+    """The image installs a wheel, which holds only the files pyproject.toml names."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    globs = settings.get("package-data", {})
+    missing = [
+        str(path.relative_to(ROOT))
+        for layer in LAYERS
+        for path in (ROOT / layer).rglob("*")
+        if path.is_file()
+        and path.suffix not in (".py", ".pyc")
+        and "__pycache__" not in path.parts
+        and not any(
+            fnmatch.fnmatch(str(path.relative_to(ROOT / layer)), g) for g in globs.get(layer, [])
+        )
+    ]
+    assert not missing
 
 
 def test_the_image_installs_every_package_and_leaves_secrets_out() -> None:
