@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, web
 from api.metrics import Metrics
 from api.middleware import (
     BodyLimitMiddleware,
@@ -66,6 +66,7 @@ def create_app(
     for module in (organisations, accounts, exchanges, summary, audit, operations):
         for router in _routers_of(module):
             app.include_router(router)
+    web.install(app)
     # Added innermost first: the catch-all sits just outside the routes, metrics outermost.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(

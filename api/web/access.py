@@ -1,0 +1,92 @@
+"""What a page may ask for: the signed-in visitor, and an organisation that visitor may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
+
+from api.deps import LedgerDep, ReadModelsDep, SettingsDep
+from api.problems import Unavailable
+from api.web.session import ROLES, NotFound, Refused, SignInRequired, Visitor, session_of
+from projections.queries import ReadModels
+from projections.store import ViewStore
+
+
+def current_visitor(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Visitor:
+    """Runs in a worker thread: the key is checked against the ledger on every request."""
+    session = session_of(request)
+    if session is None or session.key is None:
+        raise SignInRequired
+    principal = ledger.authenticate(session.key, admin_key=settings.admin_key)
+    if principal is None or principal.role not in ROLES:
+        raise SignInRequired
+    visitor = Visitor(principal, session)
+    request.state.visitor = visitor
+    return visitor
+
+
+VisitorDep = Annotated[Visitor, Depends(current_visitor)]
+
+
+@dataclass(frozen=True)
+class OrgContext:
+    """An organisation's pages as one visitor sees them."""
+
+    visitor: Visitor
+    organisation: dict[str, Any]
+    models: ReadModels
+    view: ViewStore
+    wait_seconds: float
+
+    @property
+    def org(self) -> str:
+        return str(self.organisation["id"])
+
+    def may_open(self, account_id: str) -> bool:
+        """Whether a link to this account's page would open for the visitor."""
+        own = account_id.partition(":")[0] == self.visitor.organisation
+        return own or self.visitor.principal.role == "auditor"
+
+    def today(self) -> date:
+        """The read models' idea of today (tests may fix it), else today in UTC."""
+        today = getattr(self.models, "today", None)
+        found = today() if callable(today) else None
+        return found if isinstance(found, date) else datetime.now(UTC).date()
+
+    def settle(self, position: int) -> None:
+        """Wait until the read models show a write, so the next page shows it too."""
+        self.models.wait_for(position, timeout=self.wait_seconds)
+
+
+def organisation_pages(
+    org: Annotated[str, Path(max_length=64)],
+    visitor: VisitorDep,
+    models: ReadModelsDep,
+    settings: SettingsDep,
+) -> OrgContext:
+    if visitor.principal.role == "broker" and visitor.organisation != org:
+        raise Refused(
+            f"Your key belongs to {visitor.organisation}: it cannot open the pages of {org}."
+        )
+    organisation = models.organisation(org)
+    if organisation is None:
+        raise NotFound(f"There is no organisation '{org}'.")
+    view = getattr(models, "view", None)
+    if not isinstance(view, ViewStore):
+        raise Unavailable("the read models do not offer the views these pages read")
+    return OrgContext(visitor, organisation, models, view, settings.read_wait_seconds)
+
+
+OrgDep = Annotated[OrgContext, Depends(organisation_pages)]
+
+
+def organisation_writer(context: OrgDep) -> OrgContext:
+    if not context.visitor.may_write:
+        raise Refused("An auditor's key reads every organisation but records and confirms nothing.")
+    return context
+
+
+WriterDep = Annotated[OrgContext, Depends(organisation_writer)]

@@ -1,0 +1,116 @@
+"""Rendering: the templates, their filters, and the pages for refusals and sign-in redirects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.web.session import (
+    CSRF_FIELD,
+    NotFound,
+    Refused,
+    Session,
+    SignInRequired,
+    Visitor,
+    session_of,
+)
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+# The pages need their own stylesheet and nothing else: no scripts, no inline styles.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+    " frame-ancestors 'none'; base-uri 'none'"
+)
+MINUS = "\u2212"
+
+
+def duration(minutes: int | None, signed: bool = False) -> str:
+    """Minutes as people say them: "1 h 30 min", "45 min", and negative
+    ones with a true minus sign."""
+    if minutes is None:
+        return ""
+    sign = MINUS if minutes < 0 else ("+" if signed and minutes > 0 else "")
+    hours, rest = divmod(abs(int(minutes)), 60)
+    if hours and rest:
+        return f"{sign}{hours} h {rest} min"
+    return f"{sign}{hours} h" if hours else f"{sign}{rest} min"
+
+
+def hours(minutes: int | None) -> str:
+    """Minutes as hours, for figures and charts: "1.5", "12", "1,234.25"."""
+    value = round((minutes or 0) / 60, 2)
+    text = f"{abs(value):,.2f}".rstrip("0").rstrip(".")
+    return f"{MINUS}{text}" if value < 0 else text
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "none"
+
+
+def query(*maps: dict[str, Any], **params: Any) -> str:
+    """A query string of the parameters that have a value (dicts first, then keywords)."""
+    merged = {key: value for found in maps for key, value in found.items()} | params
+    kept = {k: v for k, v in merged.items() if v not in (None, "")}
+    return "?" + urlencode(kept) if kept else ""
+
+
+templates.env.filters["duration"] = duration
+templates.env.filters["hours"] = hours
+templates.env.globals["percent"] = percent
+templates.env.globals["query"] = query
+templates.env.globals["csrf_field"] = CSRF_FIELD
+
+
+def render(
+    request: Request,
+    name: str,
+    visitor: Visitor | None,
+    status_code: int = 200,
+    *,
+    session: Session | None = None,
+    **context: Any,
+) -> Response:
+    session = session or (visitor.session if visitor else session_of(request))
+    context.update(
+        visitor=visitor,
+        csrf_token=session.csrf_token if session else "",
+    )
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers["content-security-policy"] = CSP
+    return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a POST: the browser GETs the next page (a reload does not post again)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(NotFound, _not_found)
+
+
+def _sign_in_required(request: Request, error: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/app"
+    return see_other("/app/sign-in?next=" + quote(target, safe=""))
+
+
+def _refused(request: Request, error: Exception) -> Response:
+    assert isinstance(error, Refused)
+    visitor = getattr(request.state, "visitor", None)
+    return render(request, "refused.html", visitor, 403, message=error.message)
+
+
+def _not_found(request: Request, error: Exception) -> Response:
+    assert isinstance(error, NotFound)
+    visitor = getattr(request.state, "visitor", None)
+    return render(request, "not_found.html", visitor, 404, message=error.message)

@@ -1,0 +1,121 @@
+"""Accounts: the searchable, sortable list, its CSV, and one account's page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from api.web.access import OrgContext, OrgDep
+from api.web.pages import render
+from api.web.period import presets
+from api.web.routes_overview import PeriodDep
+from api.web.session import NotFound
+from api.web.tables import ACCOUNT_COLUMNS, account_row, csv_text
+from projections import broker_reads
+from projections.broker_reads import SHOW, SORT_KEYS, AccountQuery
+
+router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
+Text = Annotated[str, Query(max_length=200)]
+PAGE, STATEMENT_PAGE, PARTNERS = 50, 25, 50
+EXPORT_PAGE = 1000
+SORT_LABELS = {
+    "ref": "Ref",
+    "balance": "Balance",
+    "given": "Given",
+    "received": "Received",
+    "last_activity": "Last activity",
+}
+SHOW_LABELS = {
+    "all": "All accounts",
+    "over-limit": "Over their limit",
+    "only-gives": "Only give",
+    "only-receives": "Only receive",
+    "inactive": "Never active",
+}
+
+
+@router.get("/accounts")
+def accounts(
+    request: Request,
+    context: OrgDep,
+    q: Text = "",
+    sort: Text = "ref",
+    order: Text = "asc",
+    show: Text = "all",
+    after: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    sort = sort if sort in SORT_KEYS else "ref"
+    show = show if show in SHOW else "all"
+    search = AccountQuery(context.org, q.strip(), sort, order == "desc", show, after, PAGE)
+    rows, next_ = broker_reads.accounts(context.view, search)
+    return render(
+        request,
+        "accounts.html",
+        context.visitor,
+        context=context,
+        rows=rows,
+        next=next_,
+        search=search,
+        sort_labels=SORT_LABELS,
+        show_labels=SHOW_LABELS,
+        nav="accounts",
+    )
+
+
+@router.get("/accounts.csv")
+def accounts_csv(context: OrgDep) -> Response:
+    rows = (account_row(account) for account in _every_account(context))
+    return StreamingResponse(
+        csv_text(_with_header(rows)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{context.org}-accounts.csv"'},
+    )
+
+
+def _with_header(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    yield ACCOUNT_COLUMNS
+    yield from rows
+
+
+def _every_account(context: OrgContext) -> Iterator[dict[str, Any]]:
+    """Page by page: a download of many accounts never holds them all at once."""
+    after: str | None = None
+    while True:
+        rows, after = context.models.accounts(context.org, after, EXPORT_PAGE)
+        yield from rows
+        if after is None:
+            return
+
+
+@router.get("/account")
+def account(
+    request: Request,
+    context: OrgDep,
+    period: PeriodDep,
+    ref: Annotated[str, Query(max_length=64)],
+    before: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    account_id = f"{context.org}:{ref}"
+    found = context.models.account(account_id)
+    if found is None:
+        raise NotFound(f"{context.org} has no account '{ref}'.")
+    entries, next_ = broker_reads.latest_statement(context.view, account_id, before, STATEMENT_PAGE)
+    return render(
+        request,
+        "account.html",
+        context.visitor,
+        context=context,
+        account=found,
+        period=period,
+        presets=presets(context.today()),
+        reciprocity=context.models.reciprocity(account_id, period.start, period.end),
+        partners=broker_reads.partners(
+            context.view, account_id, period.start, period.end, PARTNERS
+        ),
+        entries=entries,
+        next=next_,
+        nav="accounts",
+    )

@@ -1,0 +1,99 @@
+"""Signing in and out, and where a visitor lands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from api.deps import LedgerDep, ReadModelsDep, SettingsDep
+from api.web.access import VisitorDep
+from api.web.pages import render, see_other
+from api.web.session import ROLES, Session, clear_session, read_form, session_of, set_session
+from projections import broker_reads
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+FormDep = Annotated[dict[str, str], Depends(read_form)]
+WRONG_ROLE = (
+    "This is {role} key. These pages are for broker keys (one organisation) and auditor keys"
+    " (every organisation, read only)."
+)
+
+
+@router.get("")
+def home(visitor: VisitorDep) -> Response:
+    if visitor.organisation is not None:
+        return see_other(f"/app/o/{visitor.organisation}")
+    return see_other("/app/organisations")
+
+
+@router.get("/sign-in")
+def sign_in_page(
+    request: Request,
+    next_: Annotated[str, Query(alias="next", max_length=2000)] = "",
+    signed_out: bool = False,
+) -> Response:
+    """The form starts an anonymous session, so that its CSRF token can be checked too."""
+    session = session_of(request)
+    fresh = session is None
+    session = Session.new() if session is None else session
+    response = render(
+        request,
+        "sign_in.html",
+        None,
+        session=session,
+        next=_safe_next(next_),
+        errors={},
+        signed_out=signed_out,
+    )
+    if fresh:
+        set_session(request, response, session)
+    return response
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, form: FormDep, ledger: LedgerDep, settings: SettingsDep) -> Response:
+    key, target = form.get("key", "").strip(), _safe_next(form.get("next", ""))
+    principal = ledger.authenticate(key, admin_key=settings.admin_key) if key else None
+    error = None
+    if not key:
+        error = "Enter your key."
+    elif principal is None:
+        error = "This key is not known, or it has been revoked. Check that it was copied whole."
+    elif principal.role not in ROLES:
+        error = WRONG_ROLE.format(role="an admin" if principal.role == "admin" else "a poster")
+    if error is not None:
+        return render(request, "sign_in.html", None, 422, next=target, errors={"key": error})
+    response = see_other(target or "/app")
+    # A new nonce at sign-in: a session (and CSRF token) planted before it is worthless after.
+    set_session(request, response, Session.new(key))
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, form: FormDep) -> Response:
+    response = see_other("/app/sign-in?signed_out=1")
+    clear_session(request, response)
+    return response
+
+
+@router.get("/organisations")
+def organisations(
+    request: Request,
+    visitor: VisitorDep,
+    models: ReadModelsDep,
+    after: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    if visitor.organisation is not None:
+        return see_other(f"/app/o/{visitor.organisation}")
+    view = getattr(models, "view")  # noqa: B009 (LedgerReadModels; see access.py)
+    rows, next_ = broker_reads.organisations(view, after, 50)
+    return render(request, "organisations.html", visitor, rows=rows, next=next_)
+
+
+def _safe_next(target: str) -> str:
+    """Only a page of this site: never an address elsewhere (no open redirect)."""
+    if target.startswith("/app") and not target.startswith("//") and "\\" not in target:
+        return target
+    return ""
