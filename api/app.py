@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, web
+from api.deps import reject_unknown_query
 from api.metrics import Metrics
 from api.middleware import (
     BodyLimitMiddleware,
@@ -55,6 +56,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=_lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.settings = settings or ApiSettings.from_env()
     app.state.ledger = ledger

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import (
+    MAX_POSITION,
     Caller,
     LedgerDep,
     Manager,
@@ -58,7 +59,9 @@ def get_account(
     caller: Caller,
     read: ReadsDep,
     on: Annotated[IsoDate | None, Query(alias="as_of", description=AS_OF)] = None,
-    at_position: Annotated[int | None, Query(ge=0, description=AT_POSITION)] = None,
+    at_position: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description=AT_POSITION)
+    ] = None,
 ) -> Row:
     """An account's balance and limits, now or as it stood at a date or position."""
     _may_read_account(caller, account_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import SettingsDep, role
+from api.deps import MAX_POSITION, SettingsDep, role
 from api.openapi import errors
 from api.problems import Unavailable
 from api.schemas.audit import AuditEventPage, Checkpoint, CheckpointPage
@@ -17,10 +17,13 @@ from projections.audit_log import AuditLog
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 Auditor = Annotated[Principal, Depends(role("auditor", "admin"))]
-After = Annotated[int, Query(ge=0, description="Position: answer what comes after it")]
+After = Annotated[
+    int, Query(ge=0, le=MAX_POSITION, description="Position: answer what comes after it")
+]
 PageLimit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 MinPosition = Annotated[
-    int | None, Query(ge=0, description="Wait (up to 5 s) until the chain reaches this position")
+    int | None,
+    Query(ge=0, le=MAX_POSITION, description="Wait (up to 5 s) until the chain reaches this"),
 ]
 POLL_SECONDS = 0.05
 
