@@ -19,7 +19,7 @@ from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 
 Row = dict[str, Any]
-SORT_KEYS = {  # name -> SQL expression; `id` breaks ties and orders refs
+SORT_KEYS = {  # name -> SQL expression; ties are broken by `id`, ascending either way
     "ref": "id",
     "balance": "balance",
     "given": "given",
@@ -71,11 +71,11 @@ def accounts(view: ViewStore, query: AccountQuery) -> Page:
         params.append(_escaped(query.prefix.lower()) + "%")
     if query.after:
         value, last_id = _cursor(query.after, query.sort)
-        where.append(f"({key} {op} ? OR ({key} = ? AND id {op} ?))")
+        where.append(f"({key} {op} ? OR ({key} = ? AND id > ?))")
         params += [value, value, last_id]
     rows = view.read(
         f"SELECT {ACCOUNT_COLUMNS}, {key} AS sort_key FROM {{accounts}}"  # noqa: S608
-        f" WHERE {' AND '.join(where)} ORDER BY {key} {direction}, id {direction} LIMIT ?",
+        f" WHERE {' AND '.join(where)} ORDER BY {key} {direction}, id LIMIT ?",
         (*params, check_limit(query.limit) + 1),
     )
     items, more = page_of(rows, query.limit, "id")

@@ -20,33 +20,40 @@ GENERAL = {
 }
 
 
-def place(form: Form, error: LedgerError, requests: list[ExchangeRequest], group: bool) -> None:
+def place(
+    form: Form, error: LedgerError, requests: list[ExchangeRequest], org: str, group: bool
+) -> None:
     """Put the refusal on the form: for a group session, receivers' problems name the line."""
     index = error.extra.get("index", 0)
     request = requests[index] if 0 <= index < len(requests) else requests[0]
-    name, message = _placed(error, request)
+    name, message = _placed(error, request, org)
     if group and name == "receiver":
-        ref = request.receiver.removeprefix(request.giver.partition(":")[0] + ":")
-        name, message = "receivers", f"{ref} (line {index + 1}): {message}"
+        name = "receivers"
+        message = f"{shown(request.receiver, org)} (line {index + 1}): {message}"
     form.fail(name, message)
 
 
-def _placed(error: LedgerError, request: ExchangeRequest) -> tuple[str, str]:
+def shown(account_id: str, org: str) -> str:
+    """An account as the organisation's broker calls it: its own by ref alone."""
+    return account_id.removeprefix(f"{org}:")
+
+
+def _placed(error: LedgerError, request: ExchangeRequest, org: str) -> tuple[str, str]:
     code, detail = error.code, error.detail
+    giver, receiver = shown(request.giver, org), shown(request.receiver, org)
     if code in ("unknown_account", "account_closed"):
         side = "giver" if _names(detail, request.giver) else "receiver"
-        account = getattr(request, side)
+        account = giver if side == "giver" else receiver
         if code == "unknown_account":
             return side, f"There is no account {account}. Check the ref."
         return side, f"The account {account} is closed: it takes no new exchanges."
     if code == "credit_limit_exceeded":
-        return "receiver", _limit(detail, request.receiver, "has too little time")
+        return "receiver", _limit(detail, receiver, "has too little time")
     if code == "max_balance_exceeded":
-        return "giver", _limit(detail, request.giver, "would have too much time")
+        return "giver", _limit(detail, giver, "would have too much time")
     if code == "same_account":
         return "receiver", "The giver and the receiver must be two different accounts."
     if code == "forbidden":
-        org = request.giver.partition(":")[0]
         return "giver", f"One of the two accounts must belong to your organisation ({org})."
     if code == "invalid_request" and error.extra.get("field") in FIELD_OF:
         return FIELD_OF[error.extra["field"]], sentence(detail)

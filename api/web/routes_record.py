@@ -40,7 +40,7 @@ def record(request: Request, context: WriterDep, fields: FormDep, ledger: Ledger
                 context.org, wanted, _form_id(form), key_id=context.visitor.principal.key_id
             )
         except LedgerError as error:
-            refusals.place(form, error, [wanted], group=False)
+            refusals.place(form, error, [wanted], context.org, group=False)
         else:
             context.settle(record.position)
             return see_other(f"/app/o/{context.org}/record?done={record.id}")
@@ -70,7 +70,7 @@ def group_session(
                 context.org, wanted, _form_id(form), key_id=context.visitor.principal.key_id
             )
         except LedgerError as error:
-            refusals.place(form, error, wanted, group=True)
+            refusals.place(form, error, wanted, context.org, group=True)
         else:
             context.settle(batch.position)
             done = query(recorded=len(wanted), giver=wanted[0].giver)
