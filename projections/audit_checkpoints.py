@@ -8,6 +8,7 @@ rebuild of the chain keeps them, and a rebuilt chain that differs from them show
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -25,6 +26,7 @@ from projections.store import ViewStore
 log = logging.getLogger(__name__)
 EVERY_VAR = "TIMEBANK_CHECKPOINT_EVERY"
 SECONDS_VAR = "TIMEBANK_CHECKPOINT_SECONDS"
+CHECKPOINTS = "audit_checkpoints"
 CHECKPOINT_TABLE = (
     "CREATE TABLE IF NOT EXISTS {audit_checkpoints} ("
     " position BIGINT PRIMARY KEY, hash TEXT NOT NULL, created_at TEXT NOT NULL,"
@@ -33,9 +35,21 @@ CHECKPOINT_TABLE = (
 
 
 def create_tables(view: ViewStore) -> None:
+    """The chain's table, the projection's way, and the checkpoints' table beside it. Only
+    when missing: DDL would lock the tables against a runner in another process."""
+    AuditChain(view)
+    shape = hashlib.sha256(CHECKPOINT_TABLE.encode()).hexdigest()[:16]
     with view.transaction() as cursor:
-        for statement in (*AuditChain.tables, CHECKPOINT_TABLE):
-            cursor.execute(statement)
+        if view.shape_of(cursor, CHECKPOINTS) == shape:
+            return
+    with view.transaction() as cursor:
+        view.serialise_ddl(cursor, CHECKPOINTS)
+        cursor.execute(CHECKPOINT_TABLE)  # never dropped: checkpoints are evidence
+        cursor.execute(
+            "INSERT INTO {projection_shapes} (name, shape) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET shape = excluded.shape",
+            (CHECKPOINTS, shape),
+        )
 
 
 def iso_utc(moment: datetime) -> str:
