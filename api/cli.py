@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from api.commands import audit, demo, export_csv, importer, projections, serve
+from api.commands import audit, demo, importer, projections, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Timebank Ledger: an auditable shared record of time credits.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, projections, audit, demo, importer, export_csv):
+    for module in (serve, projections, audit, demo, importer):
         module.register(commands)
     return parser
 

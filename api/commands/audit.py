@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from rich.progress import Progress
 
+from api.commands.export_csv import export_spreadsheets
 from api.progress import progress_bar
 from ledger import Ledger, parse_database_url
 from ledger.settings import database_url
@@ -35,15 +36,26 @@ from projections.audit_verify import ChainBroken, Entry, Mark, Outcome, baseline
 from projections.runner import Runner
 from projections.store import StaleProjection
 
-EXPORT_FORMATS = ("jsonl",)
+EXPORT_FORMATS = ("jsonl", "csv")
 MIB = 2**20
 
 
 def register(commands: Any) -> None:
     """Add `export` and `audit` to the `timebank` parser."""
-    export = commands.add_parser("export", help="write every event with its chain hash")
+    export = commands.add_parser(
+        "export",
+        help="write every event with its chain hash, or tables for spreadsheets",
+        description="jsonl (default): every event in the audit shape, one per line, to FILE. "
+        "csv: FILE is a directory; writes exchanges.csv (every exchange with its current status) "
+        "and balances.csv (every account's balance, given and received), in minutes and hours.",
+    )
     export.add_argument("--out", required=True, type=Path, metavar="FILE")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
+    export.add_argument(
+        "--organisation",
+        metavar="ORG",
+        help="csv only: ORG's accounts and exchanges",
+    )
     export.set_defaults(handler=_export)
     audit = commands.add_parser("audit", help="verify the hash chain; replay balances offline")
     sub = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
@@ -112,6 +124,11 @@ def _database() -> Iterator[AuditLog]:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.format == "csv":
+        return export_spreadsheets(args.out, args.organisation)
+    if args.organisation is not None:
+        print("--organisation applies to --format csv only", file=sys.stderr)
+        return 2
     with _database() as log:
         chain = AuditChain(log.view)
         with contextlib.suppress(StaleProjection):  # another process is chaining: fine

@@ -1,4 +1,4 @@
-"""`timebank export-csv`: exchanges and balances that a spreadsheet opens as they are."""
+"""`timebank export --format csv`: exchanges and balances that a spreadsheet opens as they are."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_written_inert(
     ledger.close()
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", sqlite_url)
 
-    assert main(["export-csv", "--out-dir", str(tmp_path)]) == 0
+    assert main(["export", "--format", "csv", "--out", str(tmp_path)]) == 0
     [exchange] = rows(tmp_path / "exchanges.csv")
     assert exchange["note"] == "'" + note
     assert (exchange["minutes"], exchange["hours"], exchange["category"]) == ("60", "1.0", "")
