@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import random
 import threading
 import time
@@ -99,12 +100,15 @@ class LedgerBase(Application[str]):
         return touched
 
     def _find(self, stream: str, cls: type[A]) -> A | None:
+        if not self.writer.on_writer_thread():
+            # The writer thread owns the cache and changes aggregates in place, so anyone
+            # else gets a copy made on that thread, between two of its commands: a copy
+            # made here could catch an account half way through an exchange.
+            found: A | None = self.writer.call(lambda: copy.deepcopy(self._find(stream, cls)))
+            return found
         self._touched().add(stream)
-        # The writer thread owns the cache and changes aggregates in place; anyone else
-        # gets a copy.
-        copy = not self.writer.on_writer_thread()
         try:
-            aggregate: LedgerAggregate = self.repository.get(stream, deepcopy_from_cache=copy)
+            aggregate: LedgerAggregate = self.repository.get(stream, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
