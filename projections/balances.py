@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from projections.events import LogEvent
@@ -51,9 +52,12 @@ ACCOUNT_COLUMNS = (
     " last_activity, opened_position"
 )
 _ACCOUNT_FIELDS = tuple(c.strip() for c in ACCOUNT_COLUMNS.split(","))
-_UPSERT_ACCOUNT = (
+_account_values = itemgetter(*_ACCOUNT_FIELDS)
+_INSERT_ACCOUNT = (
     f"INSERT INTO {{accounts}} ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
-    " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+)
+_UPSERT_ACCOUNT = (
+    f"{_INSERT_ACCOUNT} ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
     " credit_limit = excluded.credit_limit, max_balance = excluded.max_balance,"
     " balance = excluded.balance, given = excluded.given, received = excluded.received,"
     " last_activity = excluded.last_activity"
@@ -77,7 +81,13 @@ def apply(cursor: Cursor, page: Page) -> None:
         if event.type in TYPES and event.type != "Organisation.Registered":
             _change_account(accounts, event, opened)
     statements = [row for move in page.moves for row in _move(accounts, move)]
-    cursor.executemany(_UPSERT_ACCOUNT, [_account_values(a) for a in accounts.values()])
+    new: list[tuple[Any, ...]] = []
+    changed: list[tuple[Any, ...]] = []
+    first = page.events[0].position
+    for account in accounts.values():
+        (new if account["opened_position"] >= first else changed).append(_account_values(account))
+    cursor.executemany(_INSERT_ACCOUNT, new)
+    cursor.executemany(_UPSERT_ACCOUNT, changed)
     cursor.executemany(_INSERT_STATEMENT, statements)
     cursor.executemany(
         "UPDATE {organisations} SET accounts = accounts + ? WHERE id = ?",
@@ -174,10 +184,6 @@ def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
             )
         )
     return entries
-
-
-def _account_values(account: Row) -> tuple[Any, ...]:
-    return tuple(account[column] for column in _ACCOUNT_FIELDS)
 
 
 def _mark_days(cursor: Cursor, events: Sequence[LogEvent]) -> None:

@@ -8,6 +8,7 @@ projection code as the live service.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -18,6 +19,7 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 from projections.log_rows import stored_rows
 
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:timebank-ledger:event")
+_NAMESPACE = EVENT_ID_NAMESPACE.bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +33,9 @@ class LogEvent:
 
     @property
     def id(self) -> str:
-        """A stable event id that anyone can recompute from stream and version."""
-        return str(uuid5(EVENT_ID_NAMESPACE, f"{self.stream}@{self.version}"))
+        """A stable event id that anyone can recompute from stream and version:
+        `uuid5(EVENT_ID_NAMESPACE, "{stream}@{version}")`."""
+        return _uuid5(f"{self.stream}@{self.version}")
 
     def as_audit(self) -> dict[str, Any]:
         """The contract's audit event shape, without the chain hash."""
@@ -56,6 +59,16 @@ class LogEvent:
             recorded_at=str(item["recorded_at"]),
             data=dict(item["data"]),
         )
+
+
+def _uuid5(name: str) -> str:
+    """`str(uuid5(EVENT_ID_NAMESPACE, name))` (RFC 4122), three times faster: every event
+    of a replay or an export needs one."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE + name.encode()).digest()[:16])  # noqa: S324
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def event_type(topic: str) -> str:
@@ -112,7 +125,7 @@ def read_page(
     Reads the stored rows directly, as plain tuples: replay speed depends on it, and
     skipping the JSON of events a projection ignores roughly halves the decoding.
     """
-    rows = stored_rows(recorder, after, limit)
+    rows = stored_rows(recorder, after, limit, types)
     events = []
     for position, stream, version, topic, state in rows:
         type_ = topic.rpartition(":")[2]

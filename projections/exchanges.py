@@ -7,6 +7,9 @@ index holds only the pending ones, by the organisation they await.
 
 from __future__ import annotations
 
+from operator import itemgetter
+from typing import Any
+
 from projections.moves import EXCHANGE_COLUMNS, EXCHANGE_TYPES, Page
 from projections.store import Cursor
 
@@ -31,14 +34,22 @@ DROPS = ("exchanges",)
 TYPES = EXCHANGE_TYPES
 
 _FIELDS = tuple(c.strip() for c in EXCHANGE_COLUMNS.split(","))
-_UPSERT = (
+_values = itemgetter(*_FIELDS)
+_INSERT = (
     f"INSERT INTO {{exchanges}} ({EXCHANGE_COLUMNS})"  # noqa: S608
     f" VALUES ({', '.join('?' * len(_FIELDS))})"
-    " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+)
+_UPSERT = (
+    f"{_INSERT} ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
     " updated_position = excluded.updated_position"
 )
 
 
 def apply(cursor: Cursor, page: Page) -> None:
-    rows = [tuple(row[f] for f in _FIELDS) for row in page.exchanges.values()]
-    cursor.executemany(_UPSERT, rows)
+    """New exchanges go straight in (on Postgres, a plain COPY); changed ones are upserted."""
+    new: list[tuple[Any, ...]] = []
+    changed: list[tuple[Any, ...]] = []
+    for exchange_id, row in page.exchanges.items():
+        (new if exchange_id in page.recorded else changed).append(_values(row))
+    cursor.executemany(_INSERT, new)
+    cursor.executemany(_UPSERT, changed)

@@ -14,13 +14,17 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+_WANTED_STATE = "CASE WHEN split_part(topic, ':', 2) = ANY(%s) THEN state END"
 Row = tuple[int, str, int, str, Any]  # position, stream, version, topic, state (JSON bytes)
 
 
-def stored_rows(recorder: ApplicationRecorder, after: int, limit: int) -> list[Row]:
-    """Rows with positions greater than `after`, oldest first, at most `limit`."""
+def stored_rows(
+    recorder: ApplicationRecorder, after: int, limit: int, types: frozenset[str] | None = None
+) -> list[Row]:
+    """Rows with positions greater than `after`, oldest first, at most `limit`. With
+    `types` (like "Exchange.Recorded"), Postgres may leave out the state of other events."""
     if isinstance(recorder, PostgresApplicationRecorder):
-        return _postgres_rows(recorder, after, limit)
+        return _postgres_rows(recorder, after, limit, types)
     if isinstance(recorder, SQLiteApplicationRecorder):
         return _sqlite_rows(recorder, after, limit)
     notifications = recorder.select_notifications(
@@ -31,15 +35,21 @@ def stored_rows(recorder: ApplicationRecorder, after: int, limit: int) -> list[R
     ]
 
 
-def _postgres_rows(recorder: PostgresApplicationRecorder, after: int, limit: int) -> list[Row]:
+def _postgres_rows(
+    recorder: PostgresApplicationRecorder, after: int, limit: int, types: frozenset[str] | None
+) -> list[Row]:
     datastore = recorder.datastore
+    # Topics are "module:Class.Event"; the states of events nobody asked for stay behind.
+    state = SQL("state" if types is None else _WANTED_STATE)
     query = SQL(
-        "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{}"
+        "SELECT notification_id, originator_id, originator_version, topic, {} FROM {}.{}"
         " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-    ).format(Identifier(datastore.schema), Identifier(recorder.events_table_name))
+    ).format(state, Identifier(datastore.schema), Identifier(recorder.events_table_name))
+    params = (after, limit) if types is None else (sorted(types), after, limit)
     with datastore.get_connection() as conn, conn.transaction():
-        cursor = conn.cursor(row_factory=tuple_row)
-        cursor.execute(query, (after, limit))
+        # Binary results: the JSON states arrive as bytes, not as hex to be decoded.
+        cursor = conn.cursor(row_factory=tuple_row, binary=True)
+        cursor.execute(query, params)
         return cursor.fetchall()
 
 

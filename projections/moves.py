@@ -60,6 +60,7 @@ class Page:
     events: Sequence[LogEvent]
     exchanges: dict[str, Row] = field(default_factory=dict)
     moves: list[Move] = field(default_factory=list)
+    recorded: set[str] = field(default_factory=set)  # exchanges new in this page
 
     @classmethod
     def read(cls, cursor: Cursor, events: Sequence[LogEvent]) -> Page:
@@ -75,25 +76,17 @@ class Page:
     def _recorded(self, event: LogEvent) -> None:
         data = event.data
         row: Row = {
+            **data,
             "id": exchange_id(event),
             "position": event.position,
-            "status": data["status"],
-            "giver": data["giver"],
-            "receiver": data["receiver"],
             "giver_org": organisation_of(data["giver"]),
             "receiver_org": organisation_of(data["receiver"]),
-            "minutes": data["minutes"],
-            "service_date": data["service_date"],
-            "category": data["category"],
-            "note": data["note"],
             "recorded_at": event.recorded_at,
-            "recorded_by": data["recorded_by"],
             "recorded_by_key": data.get("recorded_by_key"),
-            "awaiting": data["awaiting"],
-            "expires_on": data["expires_on"],
             "updated_position": event.position,
         }
         self.exchanges[row["id"]] = row
+        self.recorded.add(row["id"])
         if row["status"] == "completed":
             self.moves.append(Move(row, 1, event.position, event.recorded_at))
 
