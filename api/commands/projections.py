@@ -51,6 +51,13 @@ def register(commands: Any) -> None:
         "bar. Stop `timebank project` (or `serve`) first on Postgres; it waits its turn.",
     )
     replay.add_argument("--page", type=int, default=REPLAY_PAGE, help="events per transaction")
+    replay.add_argument(
+        "--wait",
+        type=float,
+        default=LOCK_PATIENCE,
+        metavar="SECONDS",
+        help="how long to wait for other projection workers to stop (Postgres)",
+    )
     replay.set_defaults(handler=run_replay)
 
 
@@ -107,7 +114,7 @@ def run_replay(args: argparse.Namespace) -> int:
         projections = build(ledger, page=args.page)
         with contextlib.ExitStack() as held:
             for projection in projections.all:
-                mine = held.enter_context(projections.runner.exclusive(projection.name, 5.0))
+                mine = held.enter_context(projections.runner.exclusive(projection.name, args.wait))
                 if not mine:
                     print(
                         f"timebank replay: another process runs {projection.name};"
