@@ -83,7 +83,7 @@ def exchanges(
         drivers = [("giver = ?", (account,)), ("receiver = ?", (account,))]
     elif organisation is not None:
         drivers = [("giver_org = ?", (organisation,))]
-        drivers.append(("receiver_org = ? AND giver_org <> ?", (organisation,) * 2))
+        drivers.append(("receiver_org = ? AND giver_org <> receiver_org", (organisation,)))
     else:
         drivers = [("1 = 1", ())]
     rows = _union(view, drivers, filters, limit + 1)

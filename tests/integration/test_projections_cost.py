@@ -49,6 +49,8 @@ def reads_of(reads: LedgerReadModels) -> dict[str, Callable[[], Any]]:
         "balance as of a date": lambda: reads.account(FOCUS, as_of=date(2024, 6, 1)),
         "statement page": lambda: reads.statement(FOCUS, "30", 20),
         "reciprocity": lambda: reads.reciprocity(FOCUS, *RANGE),
+        "exchanges of an account": lambda: reads.exchanges(account=FOCUS, limit=20),
+        "exchanges of an organisation": lambda: reads.exchanges(organisation="north", limit=20),
     }
 
 
@@ -101,7 +103,7 @@ def cost(backend: str, others: int) -> dict[str, tuple[int, int]]:
         built = projections.build(ledger, page=5000)
         built.runner.run_once()
         with built.view.transaction() as cursor:
-            for table in ("accounts", "statements", "day_positions"):
+            for table in ("accounts", "statements", "day_positions", "exchanges"):
                 cursor.execute(f"ANALYZE {{{table}}}")
         found = {}
         for name, read in reads_of(built.read_models).items():
@@ -123,6 +125,10 @@ def test_balance_statement_and_reciprocity_reads_cost_the_same_over_ten_times_th
     assert large["balance as of a date"][1] <= 3
     assert large["statement page"][1] <= 21
     assert large["reciprocity"][1] == 10
+    # The focus member is in one exchange in ten: walking the position index and keeping
+    # its exchanges is a fair plan too, and still a page's worth of rows, not the history.
+    assert large["exchanges of an account"][1] <= 10 * 21
+    assert large["exchanges of an organisation"][1] <= 2 * 21
 
 
 @pytest.mark.parametrize("read", ["reciprocity", "statement page", "balance at a position"])
