@@ -50,6 +50,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     base = f"http://{_display_host(args.host)}:{args.port}"
     print(f"Timebank Ledger API on {base} (interactive docs: {base}/docs)", flush=True)
+    print(f"Pages for brokers and auditors: {base}/app", flush=True)
     print(f"Database: {_redacted(database.url)} ({database.kind})", flush=True)
     with _metrics_dir(args.workers), _projection_workers(not args.no_projections):
         uvicorn.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -49,6 +50,24 @@ def hours(minutes: int | None) -> str:
     return f"{MINUS}{text}" if value < 0 else text
 
 
+def day(text: str | None) -> str:
+    """An ISO date or timestamp as people read it: "26 Nov 2026"."""
+    if not text:
+        return "never"
+    found = date.fromisoformat(text[:10])
+    return f"{found.day} {found:%b %Y}"
+
+
+def month(text: str) -> str:
+    """ "2026-03" as "Mar 2026"."""
+    return f"{date.fromisoformat(text + '-01'):%b %Y}"
+
+
+def shown(account_id: str, org: str) -> str:
+    """An account as its organisation's broker calls it: its own by ref alone."""
+    return account_id.removeprefix(f"{org}:")
+
+
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "none"
 
@@ -62,6 +81,9 @@ def query(*maps: dict[str, Any], **params: Any) -> str:
 
 templates.env.filters["duration"] = duration
 templates.env.filters["hours"] = hours
+templates.env.filters["day"] = day
+templates.env.filters["month"] = month
+templates.env.filters["shown"] = shown
 templates.env.globals["percent"] = percent
 templates.env.globals["query"] = query
 templates.env.globals["csrf_field"] = CSRF_FIELD

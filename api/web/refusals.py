@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from api.web.forms import Form
-from api.web.pages import duration
+from api.web.pages import duration, shown
 from domain.errors import LedgerError
 from ledger import ExchangeRequest
 
@@ -31,11 +31,6 @@ def place(
         name = "receivers"
         message = f"{shown(request.receiver, org)} (line {index + 1}): {message}"
     form.fail(name, message)
-
-
-def shown(account_id: str, org: str) -> str:
-    """An account as the organisation's broker calls it: its own by ref alone."""
-    return account_id.removeprefix(f"{org}:")
 
 
 def _placed(error: LedgerError, request: ExchangeRequest, org: str) -> tuple[str, str]:

@@ -91,8 +91,16 @@ def _categories(by_category: dict[str, int], total: int) -> list[Row]:
         {
             "name": name,
             "minutes": minutes,
-            "share": round(100 * minutes / total) if total else 0,
+            "share": _share(minutes, total),
             "bar": round(100 * minutes / top, 1) if top else 0,
         }
         for name, minutes in ranked
     ]
+
+
+def _share(part: int, whole: int) -> str:
+    """A percentage; a small but real share reads "<1%", never "0%"."""
+    if not whole:
+        return "0%"
+    share = round(100 * part / whole)
+    return "<1%" if share == 0 and part > 0 else f"{share}%"
