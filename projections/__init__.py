@@ -10,11 +10,11 @@ if TYPE_CHECKING:
     from projections.setup import Projections
 
 
-def build(source: Any, *, page: int | None = None) -> Projections:
+def build(source: Any, **options: Any) -> Projections:
     """The standard projections and their runner over a ledger (see `projections.setup`)."""
     from projections.setup import build as build_projections
 
-    return build_projections(source) if page is None else build_projections(source, page=page)
+    return build_projections(source, **options)
 
 
 def open_read_models(ledger: Ledger) -> LedgerReadModels:

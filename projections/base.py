@@ -31,9 +31,10 @@ class LedgerProjection(Projection[ViewStore]):
     types: ClassVar[frozenset[str] | None] = None
     """The event types `apply` looks at (None: all); the others are not even decoded."""
 
-    def __init__(self, view: ViewStore) -> None:
+    def __init__(self, view: ViewStore, *, indexes: bool = True) -> None:
+        """`indexes=False` leaves the secondary indexes for later (see `create_tables`)."""
         super().__init__(view)
-        self.create_tables()
+        self.create_tables(indexes=indexes)
 
     def create_tables(self, *, indexes: bool = True) -> None:
         """Create the tables; tables made by different statements (an older release) are

@@ -44,12 +44,15 @@ class Projections:
         self.runner.stop()
 
 
-def build(source: Ledger | ApplicationRecorder, *, page: int = PAGE) -> Projections:
-    """The projections over a ledger's event store (or a recorder's), not yet running."""
+def build(
+    source: Ledger | ApplicationRecorder, *, page: int = PAGE, indexes: bool = True
+) -> Projections:
+    """The projections over a ledger's event store (or a recorder's), not yet running.
+    `indexes=False` is for a rebuild, which makes the secondary indexes at the end."""
     recorder = source.recorder if isinstance(source, Ledger) else source
     view = ViewStore(recorder)
-    views = LedgerViews(view)
-    chain = AuditChain(view)
+    views = LedgerViews(view, indexes=indexes)
+    chain = AuditChain(view, indexes=indexes)
     runner = Runner(recorder, [views, chain], page=page)
     today = source.today if isinstance(source, Ledger) else None
     reads = LedgerReadModels(view, [views], today) if today else LedgerReadModels(view, [views])

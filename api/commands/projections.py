@@ -10,7 +10,6 @@ import contextlib
 import signal
 import sys
 import threading
-import time
 from typing import Any
 
 from rich.console import Console
@@ -28,6 +27,7 @@ from rich.text import Text
 from ledger import Ledger
 from ledger.settings import SettingsError
 from projections import build
+from projections.replay import Replayed, rebuild
 from projections.runner import PAGE
 from projections.setup import Projections
 
@@ -114,52 +114,36 @@ def run_replay(args: argparse.Namespace) -> int:
         projections = build(ledger, page=args.page)
         with contextlib.ExitStack() as held:
             for projection in projections.all:
-                mine = held.enter_context(projections.runner.exclusive(projection.name, args.wait))
-                if not mine:
+                runner = projections.runner
+                if not held.enter_context(runner.exclusive(projection.name, args.wait)):
                     print(
                         f"timebank replay: another process runs {projection.name};"
                         " stop `timebank project` / `timebank serve` first",
                         file=sys.stderr,
                     )
                     return 1
-            count, seconds = _rebuild(projections, ledger.recorder.max_notification_id() or 0)
+            replayed = _rebuild_with_progress(ledger, projections)
     finally:
         ledger.close()
-    rate = count / seconds if seconds > 0 else 0.0
-    print(f"Replayed {count} events into every read model in {seconds:.1f}s ({rate:,.0f}/s)")
+    print(
+        f"Replayed {replayed.events} events into every read model"
+        f" in {replayed.seconds:.1f}s ({replayed.per_second:,.0f}/s)"
+    )
     return 0
 
 
-def _rebuild(projections: Projections, head: int) -> tuple[int, float]:
-    """Drop, then catch up in threads while the main thread draws the progress bar; the
-    indexes that only reads need are built at the end, in one go."""
-    for projection in projections.all:
-        projection.drop_tables(indexes=False)
-    started = time.monotonic()
-    done: list[int] = []
-    failed: list[BaseException] = []
-    worker = threading.Thread(target=_catch_up, args=(projections, done, failed))
+def _rebuild_with_progress(ledger: Ledger, projections: Projections) -> Replayed:
+    head = ledger.recorder.max_notification_id() or 0
     with _progress() as progress:
         task = progress.add_task("Replaying", total=head)
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.2)
-            position = min(p.position() for p in projections.all)
-            progress.update(task, completed=min(position, head))
-        progress.update(task, description="Indexing")
-        for projection in projections.all:
-            projection.create_tables()
+
+        def show(position: int) -> None:
+            done = position >= head
+            progress.update(task, completed=position, description="Indexing" if done else None)
+
+        replayed = rebuild(ledger, projections, show)
         progress.update(task, completed=head, description="Replayed")
-    if failed:
-        raise failed[0]
-    return sum(done) // max(len(projections.all), 1), time.monotonic() - started
-
-
-def _catch_up(projections: Projections, done: list[int], failed: list[BaseException]) -> None:
-    try:
-        done.append(projections.runner.run_once_in_parallel())
-    except BaseException as error:
-        failed.append(error)
+    return replayed
 
 
 class _Rate(ProgressColumn):
