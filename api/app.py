@@ -26,6 +26,7 @@ from api.middleware import (
 )
 from api.openapi import DESCRIPTION, TAGS, TITLE
 from api.problems import PROBLEM_MEDIA_TYPE
+from api.ratelimit import RateLimiter
 from api.routers import accounts, audit, exchanges, operations, organisations, summary
 from api.settings import ApiSettings
 from ledger import Ledger
@@ -64,6 +65,8 @@ def create_app(
     app.state.audit_log = audit_log
     app.state.read_models_factory = read_models_factory or default_read_models
     app.state.metrics = Metrics(lambda: _positions(app))
+    rate = app.state.settings.rate_limit
+    app.state.limiter = RateLimiter(rate, burst=max(1, int(rate * 2)))
     errors.install(app)
     for module in (organisations, accounts, exchanges, summary, audit, operations):
         for router in _routers_of(module):

@@ -11,7 +11,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.metrics import Metrics
-from api.problems import Unauthorised, Unavailable
+from api.problems import RateLimited, Unauthorised, Unavailable
+from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
 from domain.errors import Forbidden, InvalidRequest
 from ledger import Ledger, Principal
@@ -47,20 +48,34 @@ def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
+def get_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def get_caller(ledger: LedgerDep, settings: SettingsDep, credentials: Credentials) -> Principal:
+def get_caller(
+    ledger: LedgerDep, settings: SettingsDep, limiter: LimiterDep, credentials: Credentials
+) -> Principal:
     """Runs in a worker thread: checking a key reads the database."""
     if credentials is None:
         raise Unauthorised("send your key as 'Authorization: Bearer <key>'")
     principal = ledger.authenticate(credentials.credentials, admin_key=settings.admin_key)
     if principal is None:
         raise Unauthorised("this key is unknown or has been revoked")
+    wait = limiter.take(principal.key_id)
+    if wait is not None:
+        raise RateLimited(
+            f"this key made more than {limiter.rate:g} requests a second; retry in {wait} s",
+            retry_after=wait,
+        )
     return principal
 
 

@@ -46,18 +46,21 @@ def e2e_postgres_url() -> Iterator[str]:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def start_server(database_url: str, workdir: Path, *extra: str) -> Server:
+def start_server(
+    database_url: str, workdir: Path, *extra: str, env: dict[str, str] | None = None
+) -> Server:
     port = free_port()
     admin_key = f"admin-{secrets.token_urlsafe(24)}"
-    env = {
+    environment = {
         **os.environ,
         "TIMEBANK_DATABASE_URL": database_url,
         "TIMEBANK_ADMIN_KEY": admin_key,
         "PYTHONPATH": str(ROOT),
+        **(env or {}),
     }
     log = (workdir / f"server-{port}.log").open("wb")
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *extra]
-    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=log)
+    process = subprocess.Popen(command, env=environment, cwd=workdir, stdout=log, stderr=log)
     server = Server(f"http://127.0.0.1:{port}", admin_key, database_url, process, workdir)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
