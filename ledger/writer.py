@@ -48,6 +48,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._held: Call | Grouped | None = None
+        self._closed = False
 
     def on_writer_thread(self) -> bool:
         return threading.current_thread() is self._thread
@@ -66,11 +67,14 @@ class Writer:
         return self._submit(Grouped(job))
 
     def close(self) -> None:
+        self._closed = True
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout=10)
 
     def _submit(self, item: Call | Grouped) -> Any:
+        if self._closed:  # no thread would ever answer: fail now rather than wait forever
+            raise RuntimeError("the ledger is closed")
         self._ensure_started()
         self._queue.put(item)
         return item.future.result()

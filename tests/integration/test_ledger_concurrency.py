@@ -42,9 +42,14 @@ def spend(ledger: Ledger, giver: int, attempts: int, start: threading.Barrier) -
     return outcomes
 
 
-def spend_in_threads(ledgers: list[Ledger], per_ledger: int, attempts: int) -> list[Outcome]:
+def spend_in_threads(
+    ledgers: list[Ledger], per_ledger: int, attempts: int, first_giver: int = 0
+) -> list[Outcome]:
+    """`per_ledger` writers on each ledger, each with its own giver, all starting at once."""
     writers = [
-        (ledger, n * per_ledger + t) for n, ledger in enumerate(ledgers) for t in range(per_ledger)
+        (ledger, first_giver + n * per_ledger + t)
+        for n, ledger in enumerate(ledgers)
+        for t in range(per_ledger)
     ]
     start = threading.Barrier(len(writers))
     results: list[list[Outcome]] = [[] for _ in writers]
@@ -115,20 +120,21 @@ def test_two_ledgers_with_their_own_caches_never_breach_the_limit(shared_url: st
     set_up(first, givers=8)
     for ledger in (first, second):
         ledger.get_account(SPENDER)  # both caches now hold the spender at version 1
-    conflicts = count_conflicts(second)
+    conflicts: list[set[str]] = []
+    for ledger in (first, second):
+        note_evictions(ledger, conflicts)
 
     outcomes = spend_in_threads([first, second], per_ledger=4, attempts=20)
 
-    assert conflicts, "the second ledger's cached spender went stale and was refreshed"
+    assert conflicts, "one ledger's cached spender went stale and was refreshed"
     reader = without_cache(shared_url)
     assert_limit_held_and_nothing_lost_or_doubled(reader, outcomes)
     for ledger in (first, second, reader):
         ledger.close()
 
 
-def count_conflicts(ledger: Ledger) -> list[set[str]]:
-    """Notes each eviction of cached aggregates, which the ledger does on a conflict."""
-    evictions: list[set[str]] = []
+def note_evictions(ledger: Ledger, evictions: list[set[str]]) -> None:
+    """Notes each eviction of the cached spender, which the ledger does on a conflict."""
     evict = ledger._evict
 
     def noting(streams: set[str]) -> None:
@@ -137,27 +143,13 @@ def count_conflicts(ledger: Ledger) -> list[set[str]]:
         evict(streams)
 
     ledger._evict = noting  # type: ignore[method-assign]
-    return evictions
 
 
 def spend_in_a_process(url: str, first_giver: int, threads: int, attempts: int) -> list[str]:
     """Runs in a child process: answers the ids it recorded and the codes it was refused with."""
     ledger = Ledger(parse_database_url(url))
     try:
-        ledgers = [ledger]
-        start = threading.Barrier(threads)
-        results: list[list[Outcome]] = [[] for _ in range(threads)]
-
-        def run(t: int) -> None:
-            results[t] = spend(ledger, first_giver + t, attempts, start)
-
-        workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=90)
-        del ledgers
-        outcomes = [o for result in results for o in result]
+        outcomes = spend_in_threads([ledger], threads, attempts, first_giver=first_giver)
         return [o.id if isinstance(o, ExchangeRecord) else f"!{o.code}" for o in outcomes]
     finally:
         ledger.close()
@@ -226,3 +218,29 @@ def back_and_forth(ledger: Ledger, writers: int, rounds: int) -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+
+
+def test_concurrent_retries_with_one_idempotency_key_record_one_exchange(
+    make_ledger: Callable[..., Ledger],
+) -> None:
+    ledger = make_ledger()
+    set_up(ledger, givers=1)
+    request = ExchangeRequest("north:giver-0", SPENDER, MINUTES)
+    start = threading.Barrier(10)
+    answers: list[ExchangeRecord] = []
+
+    def post() -> None:
+        start.wait()
+        answers.append(ledger.record_exchange("north", request, idempotency_key="retry-1"))
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(answers) == 10
+    assert len({(a.id, a.position, a.status) for a in answers}) == 1, "one answer for all"
+    assert sum(not a.replayed for a in answers) == 1
+    assert ledger.get_account(SPENDER).balance == -MINUTES
+    assert len(spender_history(ledger)) == 1
