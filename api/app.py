@@ -12,23 +12,21 @@ from typing import Any, TypeVar
 import psycopg
 from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, FastAPI
-from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, web
-from api.deps import reject_unknown_query
+from api.body_limit import BodyLimitMiddleware
 from api.metrics import Metrics
 from api.middleware import (
-    BodyLimitMiddleware,
     CatchAllMiddleware,
     MetricsMiddleware,
     SecurityHeadersMiddleware,
 )
-from api.openapi import DESCRIPTION, TAGS, TITLE
-from api.problems import PROBLEM_MEDIA_TYPE
+from api.openapi import DESCRIPTION, TAGS, TITLE, problem_schema
 from api.ratelimit import RateLimiter
 from api.routers import accounts, audit, exchanges, operations, organisations, summary
 from api.settings import ApiSettings
+from api.strict import reject_unknown_query
 from ledger import Ledger
 from projections.audit_log import AuditLog
 from projections.queries import ReadModels
@@ -81,7 +79,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: problem_schema(app)  # type: ignore[method-assign]
     return app
 
 
@@ -153,23 +151,3 @@ def _positions(app: FastAPI) -> tuple[int, int | None]:
 
 def _routers_of(module: Any) -> list[Any]:
     return [getattr(module, name) for name in ("router", "keys") if hasattr(module, name)]
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema, with errors documented as application/problem+json only."""
-    if app.openapi_schema is None:
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            tags=app.openapi_tags,
-        )
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if status[:1] in "45" and PROBLEM_MEDIA_TYPE in content:
-                        content.pop("application/json", None)
-        app.openapi_schema = schema
-    return app.openapi_schema

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.metrics import Metrics
 from api.problems import RateLimited, Unauthorised, Unavailable
 from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
-from domain.errors import Forbidden, InvalidRequest
+from domain.errors import Forbidden
 from ledger import Ledger, Principal
 from projections.queries import ReadModels
 
@@ -159,27 +158,3 @@ def may_read_organisation(caller: Principal, org: str) -> None:
 
 def organisation_of(account_id: str) -> str:
     return account_id.partition(":")[0]
-
-
-async def reject_unknown_query(request: Request) -> None:
-    """A misspelt query parameter (`?stauts=pending`) is refused, never silently ignored."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
-        return
-    known = _KNOWN_QUERY.get(id(route))
-    if known is None:
-        known = _KNOWN_QUERY[id(route)] = _query_names(dependant)
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        raise InvalidRequest(f"unknown query parameter '{unknown[0]}'", field=unknown[0])
-
-
-_KNOWN_QUERY: dict[int, frozenset[str]] = {}  # by route; routes live as long as their app
-
-
-def _query_names(dependant: Dependant) -> frozenset[str]:
-    names = {param.alias for param in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return frozenset(names)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
 from api.problems import PROBLEM_MEDIA_TYPE, TITLES, Problem
 
 TITLE = "Timebank Ledger API"
@@ -74,3 +77,23 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
     }
     return documented
+
+
+def problem_schema(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with errors documented as application/problem+json only."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in "45" and PROBLEM_MEDIA_TYPE in content:
+                        content.pop("application/json", None)
+        app.openapi_schema = schema
+    return app.openapi_schema
