@@ -69,13 +69,15 @@ def accounts(view: ViewStore, query: AccountQuery) -> Page:
     if query.prefix:
         where.append("LOWER(ref) LIKE ? ESCAPE '!'")
         params.append(_escaped(query.prefix.lower()) + "%")
+    by_id = query.sort == "ref"  # one walk of the (organisation, id) index
     if query.after:
         value, last_id = _cursor(query.after, query.sort)
-        where.append(f"({key} {op} ? OR ({key} = ? AND id > ?))")
-        params += [value, value, last_id]
+        where.append(f"id {op} ?" if by_id else f"({key} {op} ? OR ({key} = ? AND id > ?))")
+        params += [last_id] if by_id else [value, value, last_id]
+    order = f"id {direction}" if by_id else f"{key} {direction}, id"
     rows = view.read(
         f"SELECT {ACCOUNT_COLUMNS}, {key} AS sort_key FROM {{accounts}}"  # noqa: S608
-        f" WHERE {' AND '.join(where)} ORDER BY {key} {direction}, id LIMIT ?",
+        f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
         (*params, check_limit(query.limit) + 1),
     )
     items, more = page_of(rows, query.limit, "id")

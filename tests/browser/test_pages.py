@@ -222,3 +222,21 @@ def test_the_pages_can_be_used_from_the_keyboard(site: Site, page: Page) -> None
         page.keyboard.type(text) if text != "\t" else page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(page.locator("#receiver-error")).to_contain_text("There is no account nobody")
+
+
+def test_a_broker_rejects_an_exchange_with_a_reason(site: Site, page: Page) -> None:
+    ours, theirs = make_org(site, ["zed"]), make_org(site, ["ann"])
+    with site.api(theirs.broker) as api:
+        body = {"giver": theirs.account("ann"), "receiver": ours.account("zed"), "minutes": 15}
+        exchange = created(api, "/v1/exchanges", body)
+    sign_in(page, site, ours.broker)
+    page.goto(f"{site.base_url}/app/o/{ours.id}/pending")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_role("alert")).to_contain_text("Say why")
+    page.get_by_label("Reason for rejecting").fill("Zed was away that week")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_role("status").first).to_contain_text("Rejected")
+    with site.api(theirs.broker) as api:
+        answer = api.get(f"/v1/exchanges/{exchange['id']}").json()
+    assert answer["status"] == "rejected"
+    assert balance_in_api(site, ours, "zed") == 0
