@@ -36,11 +36,8 @@ def test_a_duration_reads_back_as_the_same_minutes(minutes: int) -> None:
     assert float(hours(minutes).replace("\u2212", "-").replace(",", "")) == round(minutes / 60, 2)
 
 
-def refused(error: Exception, *requests: ExchangeRequest, group: bool = False) -> Form:
+def refused(error: LedgerError, *requests: ExchangeRequest, group: bool = False) -> Form:
     form = Form({})
-    assert isinstance(
-        error, (CreditLimitExceeded, MaxBalanceExceeded, AccountClosed, UnknownAccount)
-    )
     refusals.place(form, error, list(requests), "north", group)
     return form
 
