@@ -78,11 +78,12 @@ class Store:
             return f"sqlite:///{self.tmp_path}/{name}.sqlite3"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{name}"')
-        return f"{PG_ADMIN_URL}?schema={name}"
+        # One run is one thread: small pools spare the server's connection slots.
+        return f"{PG_ADMIN_URL}?schema={name}&pool_size=1&max_overflow=1"
 
     def drop(self, url: str) -> None:
         if self.backend == "postgres":
-            schema = url.rsplit("schema=", 1)[1]
+            schema = url.split("schema=", 1)[1].split("&", 1)[0]
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
