@@ -92,8 +92,19 @@ def _describe(error: Any) -> dict[str, Any]:
         if part not in ("body", "query", "path", "header")
     ]
     if error.get("type") == "json_invalid":
-        return {"field": None, "message": "the body is not valid JSON"}
+        reason = error.get("ctx", {}).get("error")
+        message = (
+            f"the body is not valid JSON ({reason})" if reason else "the body is not valid JSON"
+        )
+        return {"field": None, "message": message}
+    if not loc and error.get("type") in ("model_attributes_type", "dict_type", "missing"):
+        message = "the body must be a JSON object, sent as Content-Type: application/json"
+        return {"field": None, "message": message}
     return {"field": ".".join(loc) or None, "message": str(error.get("msg", "invalid"))}
+
+
+def _aside(reason: object) -> str:
+    return f" ({reason})" if reason else ""
 
 
 def _batch_index(loc: Sequence[Any]) -> int | None:

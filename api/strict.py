@@ -1,9 +1,14 @@
-"""Strict query strings: a parameter the route does not know is refused."""
+"""Strict input: unknown query parameters, duplicate JSON keys and NaN are refused."""
 
 from __future__ import annotations
 
-from fastapi import Request
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from domain.errors import InvalidRequest
 
@@ -30,3 +35,39 @@ def _query_names(dependant: Dependant) -> frozenset[str]:
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return frozenset(names)
+
+
+class StrictJSONRequest(Request):
+    """JSON as the standard has it: no duplicate keys, no NaN or Infinity."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            self._json = json.loads(
+                body, object_pairs_hook=_unique_keys, parse_constant=_no_constants
+            )
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A duplicated key would otherwise be decided by whichever copy came last.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise json.JSONDecodeError(f"duplicate key '{key}'", "", 0)
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not a JSON number", "", 0)

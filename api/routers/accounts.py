@@ -27,10 +27,11 @@ from api.schemas.accounts import (
     Statement,
 )
 from api.schemas.common import IsoDate
+from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, InvalidRequest, UnknownAccount
 from ledger import UNSET, Principal
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=StrictJSONRoute)
 AccountIdPath = Annotated[
     str, Path(description='"{organisation}:{ref}"', examples=["riverside:m-0042"])
 ]

@@ -11,11 +11,12 @@ from api.deps import MAX_POSITION, SettingsDep, role
 from api.openapi import errors
 from api.problems import Unavailable
 from api.schemas.audit import AuditEventPage, Checkpoint, CheckpointPage
+from api.strict import StrictJSONRoute
 from domain.errors import LedgerError
 from ledger import Principal
 from projections.audit_log import AuditLog
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=StrictJSONRoute)
 Auditor = Annotated[Principal, Depends(role("auditor", "admin"))]
 After = Annotated[
     int, Query(ge=0, le=MAX_POSITION, description="Position: answer what comes after it")

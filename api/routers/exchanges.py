@@ -18,10 +18,11 @@ from api.schemas.exchanges import (
     ReasonBody,
     Status,
 )
+from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, UnknownExchange
 from ledger import ExchangeRecord, ExchangeRequest, Principal
 
-router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"])
+router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"], route_class=StrictJSONRoute)
 REPLAYED = "Idempotent-Replayed"
 IdempotencyKey = Annotated[
     str | None,

@@ -8,9 +8,10 @@ from pydantic import BaseModel, Field
 from api.deps import LedgerDep, MetricsDep, SettingsDep
 from api.openapi import errors
 from api.problems import Unavailable
+from api.strict import StrictJSONRoute
 from projections.queries import ReadModels
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJSONRoute)
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 

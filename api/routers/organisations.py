@@ -25,11 +25,12 @@ from api.schemas.organisations import (
     OrganisationCreated,
     OrganisationRead,
 )
+from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, UnknownOrganisation
 from ledger import Principal
 
-router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
-keys = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/organisations", tags=["organisations"], route_class=StrictJSONRoute)
+keys = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=StrictJSONRoute)
 Org = Annotated[str, Path(description="The organisation's id", examples=["riverside"])]
 
 

@@ -10,9 +10,10 @@ from api.deps import Caller, ReadsDep, may_read_organisation
 from api.openapi import errors
 from api.schemas.common import IsoDate
 from api.schemas.summary import Summary
+from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, InvalidRequest, UnknownOrganisation
 
-router = APIRouter(prefix="/v1/organisations", tags=["reports"])
+router = APIRouter(prefix="/v1/organisations", tags=["reports"], route_class=StrictJSONRoute)
 
 
 @router.get("/{org}/summary", response_model=Summary, responses=errors(403, 404))

@@ -41,10 +41,21 @@ class TestRefusals:
             assert_problem(broker.post("/v1/exchanges", body), 422, "invalid_request")
 
     def test_malformed_json_is_an_invalid_request(self, api: Api, world: World) -> None:
-        response = api.as_(world.a.broker).post(
-            "/v1/exchanges", content=b'{"giver": ', headers={"Content-Type": "application/json"}
+        ann, bob = world.a.accounts
+        json = {"Content-Type": "application/json"}
+        for body in (
+            b'{"giver": ',
+            f'{{"giver": "{ann}", "receiver": "{bob}", "minutes": 5, "minutes": 6}}'.encode(),
+            f'{{"giver": "{ann}", "receiver": "{bob}", "minutes": NaN}}'.encode(),
+            b"[" * 100_000 + b"]" * 100_000,
+            b'{"giver": "\xff"}',
+        ):
+            response = api.as_(world.a.broker).post("/v1/exchanges", content=body, headers=json)
+            assert_problem(response, 422, "invalid_request")
+        as_text = api.as_(world.a.broker).post(
+            "/v1/exchanges", content=b"{}", headers={"Content-Type": "text/plain"}
         )
-        assert_problem(response, 422, "invalid_request")
+        assert "Content-Type: application/json" in as_text.json()["detail"]
 
     def test_invalid_organisations_accounts_and_keys(self, api: Api, world: World) -> None:
         for body in ({"id": "X", "name": "caps"}, {"id": "ok-id", "name": ""}, {"id": "a"}):
