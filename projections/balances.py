@@ -35,7 +35,11 @@ TABLES = (
     " organisation TEXT NOT NULL, gave SMALLINT NOT NULL, sign SMALLINT NOT NULL,"
     " minutes BIGINT NOT NULL, balance BIGINT NOT NULL, given BIGINT NOT NULL,"
     " received BIGINT NOT NULL, service_date TEXT NOT NULL, recorded_at TEXT NOT NULL,"
-    " category TEXT, PRIMARY KEY (account_id, position))",
+    " category TEXT)",
+    # A unique index rather than a primary key: nothing upserts statements, so a rebuild
+    # can append without it and build it once at the end.
+    "CREATE UNIQUE INDEX IF NOT EXISTS statements_by_position"
+    " ON {statements} (account_id, position)",
     "CREATE INDEX IF NOT EXISTS statements_by_service_date"
     " ON {statements} (account_id, service_date)",
     "CREATE INDEX IF NOT EXISTS statements_by_organisation"
