@@ -64,8 +64,13 @@ class ViewStore(TrackingRecorder):
             yield Cursor(raw, self.postgres, self.schema)
 
     def read(self, statement: str, params: Params = ()) -> list[dict[str, Any]]:
-        with self.transaction() as cursor:
-            return cursor.execute(statement, params).all()
+        """One statement's rows. On Postgres the pool's connections commit each statement on
+        their own: no BEGIN and COMMIT around it, one round trip instead of three."""
+        if not self.postgres:
+            with self.transaction() as cursor:
+                return cursor.execute(statement, params).all()
+        with self.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+            return Cursor(conn.cursor(), True, self.schema).execute(statement, params).all()
 
     # eventsourcing's TrackingRecorder interface.
 
