@@ -23,6 +23,7 @@ from api.middleware import (
     SecurityHeadersMiddleware,
 )
 from api.openapi import DESCRIPTION, TAGS, TITLE, problem_schema
+from api.probe import Probe
 from api.ratelimit import RateLimiter
 from api.routers import accounts, audit, exchanges, operations, organisations, summary
 from api.settings import ApiSettings
@@ -62,7 +63,8 @@ def create_app(
     app.state.read_models = read_models
     app.state.audit_log = audit_log
     app.state.read_models_factory = read_models_factory or default_read_models
-    app.state.metrics = Metrics(lambda: _positions(app))
+    app.state.probe = Probe(lambda: _positions(app))
+    app.state.metrics = Metrics(app.state.probe.positions)
     rate = app.state.settings.rate_limit
     app.state.limiter = RateLimiter(rate, burst=max(1, int(rate * 2)))
     errors.install(app)

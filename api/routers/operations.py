@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import LedgerDep, MetricsDep, SettingsDep
+from api.deps import MetricsDep, SettingsDep
 from api.openapi import errors
+from api.probe import Probe
 from api.problems import Unavailable
 from api.strict import StrictJSONRoute
-from projections.queries import ReadModels
 
 router = APIRouter(tags=["operations"], route_class=StrictJSONRoute)
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -33,13 +33,12 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses=errors())
-def readyz(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Readiness:
+def readyz(request: Request, settings: SettingsDep) -> Readiness:
     """200 when the database answers and the read models are caught up, else 503."""
-    head = ledger.head_position()
-    read_models: ReadModels | None = request.app.state.read_models
-    if read_models is None:
+    probe: Probe = request.app.state.probe
+    head, read = probe.positions()
+    if read is None:
         raise Unavailable("the read models are not running")
-    read = read_models.position()
     lag = max(head - read, 0)
     if lag > settings.ready_max_lag:
         raise Unavailable(f"the read models trail the event log by {lag} events")
