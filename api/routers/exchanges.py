@@ -34,6 +34,16 @@ IdempotencyKey = Annotated[
         "first answer and records nothing new; with a different body: 409.",
     ),
 ]
+REPLAY_DOC: dict[int | str, dict[str, Any]] = {
+    201: {
+        "headers": {
+            REPLAYED: {
+                "description": "Present (true) when this is the first answer given again",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        }
+    }
+}
 ExchangeId = Annotated[str, Path(description="The exchange's id (a UUID)")]
 Reverser = Annotated[Principal, Depends(role("broker", "poster", "admin"))]
 Row = dict[str, Any]
@@ -43,7 +53,7 @@ Row = dict[str, Any]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ExchangeWritten,
-    responses=errors(403, 409),
+    responses={**errors(403, 409), **REPLAY_DOC},
 )
 def record_exchange(
     body: ExchangeCreate,
@@ -68,7 +78,7 @@ def record_exchange(
     "/batch",
     status_code=status.HTTP_201_CREATED,
     response_model=BatchWritten,
-    responses=errors(403, 409),
+    responses={**errors(403, 409), **REPLAY_DOC},
 )
 def record_batch(
     body: BatchCreate,
