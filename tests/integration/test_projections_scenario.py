@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -226,3 +226,10 @@ def test_balances_statements_and_statuses_by_hand(spring: Spring) -> None:
         "E14": "expired",
     }
     assert spring.reads.pending("council", None, 10) == ([], None)
+
+
+def test_a_balance_as_of_a_day_counts_what_was_recorded_by_its_end(spring: Spring) -> None:
+    today = datetime.now(UTC).date()  # when the events were recorded, whatever their dates
+    now = spring.reads.account("timebank:t1")
+    assert spring.reads.account("timebank:t1", as_of=today) == now
+    assert spring.reads.account("timebank:t1", as_of=today - timedelta(days=1)) is None
