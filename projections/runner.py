@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.base import LedgerProjection
 from projections.events import read_page
+from projections.store import StaleProjection
 
 log = logging.getLogger(__name__)
 PAGE = 2000
@@ -114,6 +115,9 @@ class Runner:
             while not self._stopping.is_set():
                 try:
                     processed = self.catch_up(projection)
+                except StaleProjection:  # another runner (SQLite: no lock) got there first
+                    log.info("projection %s: page taken by another runner", projection.name)
+                    processed = 1  # look again at once, from the new position
                 except Exception as error:  # keep following; the next poll retries the page
                     log.exception("projection %s failed; retrying", projection.name)
                     self.errors.append(error)
