@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -137,3 +140,50 @@ def test_unknown_ids_in_read_paths_are_404(api: Api, world: World) -> None:
 def test_a_misspelt_filter_is_refused_not_ignored(api: Api, world: World) -> None:
     response = api.as_(world.a.broker).get("/v1/exchanges", params={"stauts": "pending"})
     assert_problem(response, 422, "invalid_request")
+
+
+def test_a_balance_at_the_end_of_a_day(api: Api, world: World) -> None:
+    broker = api.as_(world.a.broker)
+    ann, bob = world.a.accounts
+    position = record(broker, exchange(ann, bob, 35))
+    today = datetime.now(UTC).date().isoformat()
+    assert read(broker, f"/v1/accounts/{ann}", position, as_of=today)["balance"] == 35
+
+
+def test_a_reversal_outside_the_limits_is_applied_and_flagged(api: Api, world: World) -> None:
+    broker = api.as_(world.a.broker)
+    ann, bob = world.a.accounts
+    first = broker.created("/v1/exchanges", exchange(bob, ann, 100))
+    broker.created("/v1/exchanges", exchange(ann, bob, 100))
+    assert broker.patch(f"/v1/accounts/{bob}", {"credit_limit": 0}).status_code == 200
+    reversal = broker.post(f"/v1/exchanges/{first['id']}/reverse", {"reason": "wrong way round"})
+    assert reversal.status_code == 200, reversal.text
+    position = reversal.json()["position"]
+    bob_now = read(broker, f"/v1/accounts/{bob}", position)
+    assert (bob_now["balance"], bob_now["over_limit"]) == (-100, True)
+    entries = read(broker, f"/v1/accounts/{bob}/statement", position)["entries"]
+    assert [(e["minutes"], e["balance"], e["kind"]) for e in entries] == [
+        (100, 100, "exchange"),
+        (-100, 0, "exchange"),
+        (-100, -100, "reversal"),
+    ]
+
+
+def test_an_auditor_can_check_the_hash_chain_from_the_first_event(api: Api, world: World) -> None:
+    position = api.as_(world.a.broker).created("/v1/exchanges", exchange(*world.a.accounts))[
+        "position"
+    ]
+    auditor = api.as_(world.auditor)
+    previous, after, seen = "0" * 64, 0, 0
+    while True:
+        page = read(auditor, "/v1/audit/events", position, after=after, limit=1000)
+        for event in page["events"]:
+            content = {k: v for k, v in event.items() if k != "hash"}
+            canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+            digest = hashlib.sha256(bytes.fromhex(previous) + canonical.encode()).hexdigest()
+            assert event["hash"] == digest, event["position"]
+            previous, seen = digest, event["position"]
+        if page["next"] is None:
+            break
+        after = page["next"]
+    assert seen >= position
