@@ -26,7 +26,7 @@ from api.schemas.organisations import (
     OrganisationRead,
 )
 from api.strict import StrictJSONRoute
-from domain.errors import Forbidden, UnknownOrganisation
+from domain.errors import Forbidden, LedgerError, UnknownOrganisation
 from ledger import Principal
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"], route_class=StrictJSONRoute)
@@ -84,15 +84,22 @@ def issue_key(body: KeyCreate, caller: Admin, ledger: LedgerDep) -> KeyIssued:
     return KeyIssued.model_validate(issued, from_attributes=True)
 
 
-@keys.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(403))
+@keys.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(403, 404))
 def revoke_key(
     key_id: Annotated[str, Path(description="The key's id, as issued")],
     caller: Admin,
     ledger: LedgerDep,
 ) -> Response:
     """Revoke a key (admin). It stops working at once, in every process."""
-    ledger.revoke_key(key_id)
+    try:
+        ledger.revoke_key(key_id)
+    except Forbidden:  # the operator may revoke any key: refused means there is none
+        raise NoSuchKey(f"no key '{key_id}'") from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class NoSuchKey(LedgerError):
+    code = "not_found"
 
 
 def _may_oversee(caller: Principal, org: str, read: Reads) -> int:

@@ -119,8 +119,9 @@ class TestRefusals:
         )
         assert_problem(basic, 401, "unauthorised")
 
-    def test_unknown_routes_and_methods(self, api: Api) -> None:
+    def test_unknown_routes_methods_and_keys(self, api: Api) -> None:
         assert_problem(api.get("/v2/nothing"), 404, "not_found")
+        assert_problem(api.admin.delete("/v1/keys/no-such-key"), 404, "not_found")
         wrong_method = api.request("PUT", "/v1/exchanges")
         assert_problem(wrong_method, 405, "method_not_allowed")
         assert "POST" in wrong_method.headers["allow"]
