@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
 FormDep = Annotated[dict[str, str], Depends(read_form)]
 Done = Annotated[str | None, Query(max_length=64)]
 FORM_ID_MAX = 255
+ACCOUNT_ID = re.compile(f"{forms.ORG.pattern}:{forms.REF.pattern}")
 
 
 @router.get("/record")
@@ -54,7 +56,8 @@ def session_page(
     recorded: Annotated[int | None, Query(ge=1, le=1000)] = None,
     giver: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    done = {"count": recorded, "giver": giver} if recorded else None
+    shown = giver if giver and ACCOUNT_ID.fullmatch(giver) else None
+    done = {"count": recorded, "giver": shown} if recorded else None
     return _form_page(request, context, "session.html", Form({}), done=done)
 
 

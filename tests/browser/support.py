@@ -83,15 +83,24 @@ class Org:
     id: str
     broker: str
     refs: list[str] = field(default_factory=list)
+    position: int = 0
+    """The last position its set-up wrote: reads through the API wait for it."""
+
+    def fresh(self) -> dict[str, int]:
+        return {"min_position": self.position}
 
     def account(self, ref: str) -> str:
         return f"{self.id}:{ref}"
 
 
 def created(client: httpx.Client, path: str, body: Any) -> dict[str, Any]:
+    """POST through the API, then wait until the read models (and so the pages) show it."""
     response = client.post(path, json=body)
     assert response.status_code == 201, response.text
     answer: dict[str, Any] = response.json()
+    if isinstance(answer.get("position"), int):
+        wait = {"limit": 1, "min_position": answer["position"]}
+        client.get("/v1/exchanges", params=wait).raise_for_status()
     return answer
 
 
@@ -101,10 +110,11 @@ def make_org(site: Site, refs: list[str], **settings: Any) -> Org:
     with site.api() as admin:
         created(admin, "/v1/organisations", {"id": org, "name": f"Timebank {org[4:]}", **settings})
         broker = created(admin, "/v1/keys", {"role": "broker", "organisation": org})["key"]
+    position = 0
     with site.api(broker) as api:
         for ref in refs:
-            created(api, "/v1/accounts", {"ref": ref})
-    return Org(org, broker, list(refs))
+            position = created(api, "/v1/accounts", {"ref": ref})["position"]
+    return Org(org, broker, list(refs), position)
 
 
 def auditor_key(site: Site) -> str:

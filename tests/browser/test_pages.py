@@ -23,7 +23,8 @@ def balance_shown(page: Page, site: Site, org: Org, ref: str) -> str:
 
 def balance_in_api(site: Site, org: Org, ref: str) -> int:
     with site.api(org.broker) as api:
-        return int(api.get(f"/v1/accounts/{org.account(ref)}").json()["balance"])
+        answer = api.get(f"/v1/accounts/{org.account(ref)}", params=org.fresh())
+        return int(answer.json()["balance"])
 
 
 def fill_exchange(page: Page, giver: str, receiver: str, hours: str, minutes: str = "") -> None:

@@ -39,7 +39,8 @@ def browser_like(site: Site) -> Iterator[httpx.Client]:
 
 def balance(site: Site, org: Org, ref: str) -> int:
     with site.api(org.broker) as api:
-        return int(api.get(f"/v1/accounts/{org.account(ref)}").json()["balance"])
+        answer = api.get(f"/v1/accounts/{org.account(ref)}", params=org.fresh())
+        return int(answer.json()["balance"])
 
 
 def test_a_form_without_its_session_token_records_nothing(
