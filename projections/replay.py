@@ -44,7 +44,7 @@ def rebuild(
     else:
         _in_processes(ledger.database.url, built, progress)
     for projection in built.all:
-        projection.create_tables()
+        projection.build_indexes()
     progress(head)
     return Replayed(head, time.monotonic() - started)
 
