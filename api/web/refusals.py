@@ -28,8 +28,7 @@ def place(
     request = requests[index] if 0 <= index < len(requests) else requests[0]
     name, message = _placed(error, request, org)
     if group and name == "receiver":
-        name = "receivers"
-        message = f"{shown(request.receiver, org)} (line {index + 1}): {message}"
+        name, message = "receivers", f"Line {index + 1}: {message}"
     form.fail(name, message)
 
 
@@ -64,10 +63,10 @@ def _limit(detail: str, account: str, problem: str) -> str:
     if found is None:
         return f"{account} {problem} for this exchange."
     went, side, limit = int(found.group(1)), found.group(2), int(found.group(3))
-    bound = "the lowest it may go" if side == "below" else "the most it may hold"
+    bound = "zero" if limit == 0 else duration(limit)
     return (
         f"{account} {problem}: this would take its balance to {duration(went)},"
-        f" and {duration(limit)} is {bound}."
+        f" and it may not go {side} {bound}."
     )
 
 

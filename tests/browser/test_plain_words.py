@@ -49,13 +49,18 @@ def test_limits_are_explained_on_the_side_they_stop() -> None:
     )
     assert refused(low, ask).errors == {
         "receiver": "bob has too little time: this would take its balance to \u221211 h 30 min,"
-        " and \u221210 h is the lowest it may go."
+        " and it may not go below \u221210 h."
     }
     high = MaxBalanceExceeded(
         "north:ann would go to 1290 minutes, above its maximum balance of 1200",
         account="north:ann",
     )
-    assert refused(high, ask).errors["giver"].startswith("ann would have too much time")
+    assert refused(high, ask).errors["giver"] == (
+        "ann would have too much time: this would take its balance to 21 h 30 min,"
+        " and it may not go above 20 h."
+    )
+    spent = CreditLimitExceeded("north:bob would go to -90 minutes, below its credit limit of -0")
+    assert refused(spent, ask).errors["receiver"].endswith("and it may not go below zero.")
 
 
 def test_an_unknown_or_closed_account_is_named_on_its_own_field() -> None:
@@ -71,7 +76,10 @@ def test_a_group_session_names_the_receivers_line() -> None:
     error = CreditLimitExceeded("north:cy would go to -660 minutes, below its credit limit of -600")
     error.extra["index"] = 2
     form = refused(error, *asks, group=True)
-    assert form.errors["receivers"].startswith("cy (line 3): cy has too little time")
+    assert form.errors["receivers"] == (
+        "Line 3: cy has too little time: this would take its balance to \u221211 h,"
+        " and it may not go below \u221210 h."
+    )
 
 
 def test_the_record_form_checks_every_field_before_asking_the_ledger() -> None:
