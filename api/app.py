@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +28,7 @@ from api.routers import accounts, audit, exchanges, operations, organisations, s
 from api.settings import ApiSettings
 from api.strict import reject_unknown_query
 from ledger import Ledger
+from projections import open_read_models
 from projections.audit_log import AuditLog
 from projections.queries import ReadModels
 
@@ -62,7 +62,7 @@ def create_app(
     app.state.ledger = ledger
     app.state.read_models = read_models
     app.state.audit_log = audit_log
-    app.state.read_models_factory = read_models_factory or default_read_models
+    app.state.read_models_factory = read_models_factory or open_read_models
     app.state.probe = Probe(lambda: _positions(app))
     app.state.metrics = Metrics(app.state.probe.positions)
     rate = app.state.settings.rate_limit
@@ -83,16 +83,6 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: problem_schema(app)  # type: ignore[method-assign]
     return app
-
-
-def default_read_models(ledger: Ledger) -> ReadModels | None:
-    """The projections' read models over the ledger's database, if that package provides them."""
-    projections = importlib.import_module("projections")
-    opener: ReadModelsFactory | None = getattr(projections, "open_read_models", None)
-    if opener is None:
-        log.warning("read models are not available: read endpoints will answer 503")
-        return None
-    return opener(ledger)
 
 
 @asynccontextmanager
