@@ -69,11 +69,17 @@ def latest_checkpoint(caller: Auditor, audit: AuditLogDep) -> dict[str, Any]:
 
 @router.get("/checkpoints", response_model=CheckpointPage, responses=errors(403))
 def list_checkpoints(
-    caller: Auditor, audit: AuditLogDep, after: After = 0, limit: PageLimit = 100
+    caller: Auditor,
+    audit: AuditLogDep,
+    settings: SettingsDep,
+    after: After = 0,
+    limit: PageLimit = 100,
+    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Signed checkpoints oldest first."""
+    position = _chained_to(audit, min_position, settings.read_wait_seconds)
     checkpoints, cursor = audit.checkpoints(after, limit)
-    return {"checkpoints": checkpoints, "next": cursor}
+    return {"checkpoints": checkpoints, "next": cursor, "as_of_position": position}
 
 
 def _chained_to(audit: AuditLog, position: int | None, timeout: float) -> int:

@@ -37,3 +37,4 @@ class Checkpoint(Public):
 class CheckpointPage(Public):
     checkpoints: list[Checkpoint]
     next: int | None = Field(description="Pass as `after` for the next page; null at the end")
+    as_of_position: AsOfPosition
