@@ -56,6 +56,9 @@ def start_server(
         "TIMEBANK_DATABASE_URL": database_url,
         "TIMEBANK_ADMIN_KEY": admin_key,
         "PYTHONPATH": str(ROOT),
+        # The suite sends requests as fast as it can with few keys; limits have a test of
+        # their own (test_rate_limits.py).
+        "TIMEBANK_RATE_LIMIT": "5000",
         **(env or {}),
     }
     log = (workdir / f"server-{port}.log").open("wb")
