@@ -13,7 +13,7 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, web
+from api import docs, errors, web
 from api.body_limit import BodyLimitMiddleware
 from api.metrics import Metrics
 from api.middleware import (
@@ -57,6 +57,8 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=_lifespan,
         dependencies=[Depends(reject_unknown_query)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings or ApiSettings.from_env()
     app.state.ledger = ledger
@@ -72,6 +74,7 @@ def create_app(
         for router in _routers_of(module):
             app.include_router(router)
     web.install(app)
+    docs.install(app)
     # Added innermost first: the catch-all sits just outside the routes, metrics outermost.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(

@@ -9,6 +9,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.docs import DOC_PATHS
 from api.logging_setup import request_id
 from api.metrics import Metrics
 from api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
@@ -24,9 +25,14 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-# The interactive docs load Swagger UI's script and style; everything else is pure data.
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
-DOC_PATHS = ("/docs", "/redoc")
+# The interactive reference runs Swagger UI's (or ReDoc's) script, served from here, and a
+# short inline script that starts it.
+DOCS_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    b" img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'",
+)
 
 
 async def send_problem(send: Send, code: str, status: int, detail: str) -> None:
@@ -88,8 +94,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = list(SECURITY_HEADERS)
-        if not scope["path"].startswith(DOC_PATHS):
-            extra.append(API_CSP)
+        extra.append(DOCS_CSP if scope["path"].startswith(DOC_PATHS) else API_CSP)
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
