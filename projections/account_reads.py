@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.balances import ACCOUNT_COLUMNS
+from projections.columns import ACCOUNT_COLUMNS
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 

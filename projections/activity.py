@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from projections.lookups import Write
 from projections.moves import Move, Page
-from projections.store import Cursor
 
 UNCATEGORISED = "uncategorised"
 
@@ -35,11 +35,11 @@ _UPSERT_ORG_DAYS = (
 OrgKey = tuple[str, str, str]  # organisation, day, category
 
 
-def apply(cursor: Cursor, page: Page) -> None:
+def prepare(page: Page) -> list[Write]:
     orgs: defaultdict[OrgKey, list[int]] = defaultdict(lambda: [0, 0, 0])
     for move in page.moves:
         _count(move, orgs)
-    cursor.executemany(_UPSERT_ORG_DAYS, [(*key, *sums) for key, sums in orgs.items()])
+    return [(_UPSERT_ORG_DAYS, [(*key, *sums) for key, sums in orgs.items()])]
 
 
 def _count(move: Move, orgs: defaultdict[OrgKey, list[int]]) -> None:

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
+from projections.columns import ACCOUNT_COLUMNS as ACCOUNT_COLUMNS  # others read it here
 from projections.events import LogEvent
+from projections.lookups import Lookups, Write
 from projections.moves import Move, Page
-from projections.store import Cursor
 
 Row = dict[str, Any]
 
@@ -51,10 +52,6 @@ TYPES = frozenset(
     {"Organisation.Registered", "Account.Opened", "Account.LimitsChanged", "Account.Closed"}
 )
 
-ACCOUNT_COLUMNS = (
-    "id, organisation, ref, kind, status, credit_limit, max_balance, balance, given, received,"
-    " last_activity, opened_position"
-)
 _ACCOUNT_FIELDS = tuple(c.strip() for c in ACCOUNT_COLUMNS.split(","))
 _account_values = itemgetter(*_ACCOUNT_FIELDS)
 _INSERT_ACCOUNT = (
@@ -75,11 +72,15 @@ _INSERT_ORGANISATION = (
     "INSERT INTO {organisations} (id, name, credit_limit, max_balance, pending_expiry_days)"
     " VALUES (?, ?, ?, ?, ?)"
 )
+_COUNT_ACCOUNTS = "UPDATE {organisations} SET accounts = accounts + ? WHERE id = ?"
+_MARK_DAY = (
+    "INSERT INTO {day_positions} (day, position) VALUES (?, ?)"
+    " ON CONFLICT (day) DO UPDATE SET position = excluded.position"
+)
 
 
-def apply(cursor: Cursor, page: Page) -> None:
-    _register_organisations(cursor, page.events)
-    accounts = _touched_accounts(cursor, page)
+def prepare(page: Page, lookups: Lookups) -> list[Write]:
+    accounts = page.accounts = _touched_accounts(lookups, page)
     opened: Counter[str] = Counter()
     for event in page.events:
         if event.type in TYPES and event.type != "Organisation.Registered":
@@ -90,18 +91,18 @@ def apply(cursor: Cursor, page: Page) -> None:
     first = page.events[0].position
     for account in accounts.values():
         (new if account["opened_position"] >= first else changed).append(_account_values(account))
-    cursor.executemany(_INSERT_ACCOUNT, new)
-    cursor.executemany(_UPSERT_ACCOUNT, changed)
-    cursor.executemany(_INSERT_STATEMENT, statements)
-    cursor.executemany(
-        "UPDATE {organisations} SET accounts = accounts + ? WHERE id = ?",
-        [(count, org) for org, count in opened.items()],
-    )
-    _mark_days(cursor, page.events)
+    return [
+        (_INSERT_ORGANISATION, _organisations(page.events)),
+        (_INSERT_ACCOUNT, new),
+        (_UPSERT_ACCOUNT, changed),
+        (_INSERT_STATEMENT, statements),
+        (_COUNT_ACCOUNTS, [(count, org) for org, count in opened.items()]),
+        (_MARK_DAY, _days(page.events)),
+    ]
 
 
-def _register_organisations(cursor: Cursor, events: Sequence[LogEvent]) -> None:
-    rows = [
+def _organisations(events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
+    return [
         (
             e.stream.removeprefix("organisation:"),
             e.data["name"],
@@ -112,21 +113,16 @@ def _register_organisations(cursor: Cursor, events: Sequence[LogEvent]) -> None:
         for e in events
         if e.type == "Organisation.Registered"
     ]
-    cursor.executemany(_INSERT_ORGANISATION, rows)
 
 
-def _touched_accounts(cursor: Cursor, page: Page) -> dict[str, Row]:
+def _touched_accounts(lookups: Lookups, page: Page) -> dict[str, Row]:
     """The stored rows of every account this page changes: one query."""
     ids = {m.exchange[party] for m in page.moves for party in ("giver", "receiver")}
     ids.update(e.stream.removeprefix("account:") for e in page.events if e.type in TYPES)
     ids.difference_update(
         e.stream.removeprefix("account:") for e in page.events if e.type == "Account.Opened"
     )
-    rows = cursor.select_in(
-        f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id IN (??)",  # noqa: S608
-        sorted(ids),
-    )
-    return {row["id"]: row for row in rows}
+    return lookups.accounts(sorted(ids))
 
 
 def _change_account(accounts: dict[str, Row], event: LogEvent, opened: Counter[str]) -> None:
@@ -190,13 +186,9 @@ def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
     return entries
 
 
-def _mark_days(cursor: Cursor, events: Sequence[LogEvent]) -> None:
+def _days(events: Sequence[LogEvent]) -> list[tuple[str, int]]:
     """Later pages hold later positions, so the last write for a day is its last position."""
     last: dict[str, int] = {}
     for event in events:
         last[event.recorded_at[:10]] = event.position
-    cursor.executemany(
-        "INSERT INTO {day_positions} (day, position) VALUES (?, ?)"
-        " ON CONFLICT (day) DO UPDATE SET position = excluded.position",
-        sorted(last.items()),
-    )
+    return sorted(last.items())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.moves import EXCHANGE_COLUMNS
+from projections.columns import EXCHANGE_COLUMNS
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 

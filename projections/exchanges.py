@@ -10,8 +10,9 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-from projections.moves import EXCHANGE_COLUMNS, EXCHANGE_TYPES, Page
-from projections.store import Cursor
+from projections.columns import EXCHANGE_COLUMNS
+from projections.lookups import Write
+from projections.moves import EXCHANGE_TYPES, Page
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS {exchanges} (id TEXT PRIMARY KEY, position BIGINT NOT NULL,"
@@ -48,11 +49,10 @@ _UPSERT = (
 )
 
 
-def apply(cursor: Cursor, page: Page) -> None:
+def prepare(page: Page) -> list[Write]:
     """New exchanges go straight in (on Postgres, a plain COPY); changed ones are upserted."""
     new: list[tuple[Any, ...]] = []
     changed: list[tuple[Any, ...]] = []
     for exchange_id, row in page.exchanges.items():
         (new if exchange_id in page.recorded else changed).append(_values(row))
-    cursor.executemany(_INSERT, new)
-    cursor.executemany(_UPSERT, changed)
+    return [(_INSERT, new), (_UPSERT, changed)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections.events import LogEvent
-from projections.store import Cursor
+from projections.lookups import Lookups
 
 Row = dict[str, Any]
 
@@ -28,11 +28,6 @@ _STATUS_AFTER = {
     "Exchange.Expired": "expired",
     "Exchange.Reversed": "reversed",
 }
-EXCHANGE_COLUMNS = (
-    "id, position, status, giver, receiver, giver_org, receiver_org, minutes, service_date,"
-    " category, note, recorded_at, recorded_by, recorded_by_key, awaiting, expires_on,"
-    " updated_position"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +57,12 @@ class Page:
     moves: list[Move] = field(default_factory=list)
     recorded: set[str] = field(default_factory=set)  # exchanges new in this page
 
+    accounts: dict[str, Row] = field(default_factory=dict)  # set by the balances
+
     @classmethod
-    def read(cls, cursor: Cursor, events: Sequence[LogEvent]) -> Page:
+    def read(cls, lookups: Lookups, events: Sequence[LogEvent]) -> Page:
         page = cls(events)
-        page.exchanges = _known_exchanges(cursor, events)
+        page.exchanges = _known_exchanges(lookups, events)
         for event in events:
             if event.type == RECORDED:
                 page._recorded(event)
@@ -108,16 +105,8 @@ def organisation_of(account_id: str) -> str:
     return account_id.split(":", 1)[0]
 
 
-def _known_exchanges(cursor: Cursor, events: Sequence[LogEvent]) -> dict[str, Row]:
+def _known_exchanges(lookups: Lookups, events: Sequence[LogEvent]) -> dict[str, Row]:
     """The stored rows of exchanges this page changes but did not record: one query."""
     recorded_here = {exchange_id(e) for e in events if e.type == RECORDED}
-    wanted = {
-        exchange_id(e)
-        for e in events
-        if e.type in _STATUS_AFTER and exchange_id(e) not in recorded_here
-    }
-    rows = cursor.select_in(
-        f"SELECT {EXCHANGE_COLUMNS} FROM {{exchanges}} WHERE id IN (??)",  # noqa: S608
-        sorted(wanted),
-    )
-    return {row["id"]: row for row in rows}
+    wanted = {exchange_id(e) for e in events if e.type in _STATUS_AFTER}
+    return lookups.exchanges(sorted(wanted - recorded_here))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ledger import Ledger, parse_database_url
+from projections.pipeline import catch_up_pipelined
 from projections.setup import Projections, build
 
 POLL = 0.2
@@ -91,6 +92,8 @@ def catch_up(url: str, name: str, page: int) -> int:
     ledger = Ledger(parse_database_url(url))
     try:
         built = build(ledger, page=page, indexes=False)
+        if name == built.views.name:
+            return catch_up_pipelined(ledger.recorder, built.views, page)
         projection = next(p for p in built.all if p.name == name)
         return built.runner.catch_up(projection)
     finally:

@@ -13,19 +13,31 @@ from collections.abc import Sequence
 from projections import activity, balances, exchanges
 from projections.base import LedgerProjection
 from projections.events import LogEvent
+from projections.lookups import Lookups, Stored, Write, write_all
 from projections.moves import Page
 from projections.store import Cursor
-
-_PARTS = (balances, exchanges, activity)
 
 
 class LedgerViews(LedgerProjection):
     name = "ledger_views"
-    tables = tuple(statement for part in _PARTS for statement in part.TABLES)
-    drops = tuple(table for part in _PARTS for table in part.DROPS)
+    tables = tuple(
+        statement for part in (balances, exchanges, activity) for statement in part.TABLES
+    )
+    drops = tuple(table for part in (balances, exchanges, activity) for table in part.DROPS)
     types = balances.TYPES | exchanges.TYPES
 
     def apply(self, cursor: Cursor, events: Sequence[LogEvent]) -> None:
-        page = Page.read(cursor, events)
-        for part in _PARTS:
-            part.apply(cursor, page)
+        write_all(cursor, self.prepare(Stored(cursor), events)[1])
+
+    def prepare(self, lookups: Lookups, events: Sequence[LogEvent]) -> tuple[Page, list[Write]]:
+        """What a page writes, worked out from the rows `lookups` finds; nothing written yet."""
+        page = Page.read(lookups, events)
+        writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
+        return page, writes
+
+    def commit(self, writes: Sequence[Write], previous: int, last: int) -> None:
+        """Write a prepared page with its position, atomically (see `process_batch`)."""
+        with self.view.transaction() as cursor:
+            self.view.advance(cursor, self.name, previous, last)
+            write_all(cursor, writes)
+        self.view.notify_advanced()

@@ -1,0 +1,47 @@
+"""Where a page finds the stored rows it changes: exchanges and accounts.
+
+In the page's own transaction (`Stored`), or, in a pipelined rebuild, in memory first
+(`projections.pipeline`). Either way, one query per page for whatever is not at hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from projections.columns import ACCOUNT_COLUMNS, EXCHANGE_COLUMNS
+from projections.store import Cursor
+
+Row = dict[str, Any]
+Write = tuple[str, list[tuple[Any, ...]]]  # a statement, and the rows to run it with
+
+SELECT_EXCHANGES = f"SELECT {EXCHANGE_COLUMNS} FROM {{exchanges}} WHERE id IN (??)"  # noqa: S608
+SELECT_ACCOUNTS = f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id IN (??)"  # noqa: S608
+
+
+class Lookups(Protocol):
+    def exchanges(self, ids: Sequence[str]) -> dict[str, Row]: ...
+
+    def accounts(self, ids: Sequence[str]) -> dict[str, Row]: ...
+
+
+class Stored:
+    """The rows as the page's own transaction sees them."""
+
+    def __init__(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+
+    def exchanges(self, ids: Sequence[str]) -> dict[str, Row]:
+        return by_id(self.cursor.select_in(SELECT_EXCHANGES, sorted(ids)))
+
+    def accounts(self, ids: Sequence[str]) -> dict[str, Row]:
+        return by_id(self.cursor.select_in(SELECT_ACCOUNTS, sorted(ids)))
+
+
+def by_id(rows: list[Row]) -> dict[str, Row]:
+    return {row["id"]: row for row in rows}
+
+
+def write_all(cursor: Cursor, writes: Sequence[Write]) -> None:
+    for statement, rows in writes:
+        cursor.executemany(statement, rows)
