@@ -82,10 +82,12 @@ def reciprocity(view: ViewStore, account_id: str, start: date | None, end: date 
 
 def summary(view: ViewStore, org: str, start: date | None, end: date | None) -> Row:
     span = (org, *_range(start, end))
-    accounts = view.read("SELECT accounts FROM {organisations} WHERE id = ?", (org,))
-    active = view.read(_ACTIVE, span)[0]
-    connections = view.read(_CONNECTIONS, span)[0]["connections"]
-    months = {r["month"]: int(r["active"]) for r in view.read(_ACTIVE_BY_MONTH, span)}
+    with view.consistent() as read:  # five statements, one state of the views
+        accounts = read("SELECT accounts FROM {organisations} WHERE id = ?", (org,))
+        active = read(_ACTIVE, span)[0]
+        connections = read(_CONNECTIONS, span)[0]["connections"]
+        months = {r["month"]: int(r["active"]) for r in read(_ACTIVE_BY_MONTH, span)}
+        days = read(_DAYS, span)
     return {
         "organisation": org,
         "from": start.isoformat() if start else None,
@@ -94,7 +96,7 @@ def summary(view: ViewStore, org: str, start: date | None, end: date | None) -> 
         "active_accounts": int(active["active"]),
         "gave_and_received": int(active["both_ways"]),
         "connections": int(connections),
-        **_sums(view.read(_DAYS, span), months),
+        **_sums(days, months),
     }
 
 

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -71,6 +71,19 @@ class ViewStore(TrackingRecorder):
                 return cursor.execute(statement, params).all()
         with self.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
             return Cursor(conn.cursor(), True, self.schema).execute(statement, params).all()
+
+    @contextmanager
+    def consistent(self) -> Iterator[Callable[..., list[Row]]]:
+        """`read`, for several statements that must see the views in one state (one
+        transaction; on Postgres, a repeatable-read snapshot)."""
+        with self.transaction() as cursor:
+            if self.postgres:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+            def read(statement: str, params: Params = ()) -> list[Row]:
+                return cursor.execute(statement, params).all()
+
+            yield read
 
     # eventsourcing's TrackingRecorder interface.
 
