@@ -27,6 +27,8 @@ from rich.text import Text
 from ledger import Ledger
 from ledger.settings import SettingsError
 from projections import build
+from projections.audit_checkpoints import Checkpointer
+from projections.audit_signing import load_signing_key
 from projections.replay import Replayed, rebuild
 from projections.runner import PAGE
 from projections.setup import Projections
@@ -95,13 +97,8 @@ def run_project(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checkpointer(projections: Projections) -> Any:
+def _checkpointer(projections: Projections) -> Checkpointer | None:
     """Signed audit checkpoints are made where the audit chain is projected."""
-    try:
-        from projections.audit_checkpoints import Checkpointer
-        from projections.audit_signing import load_signing_key
-    except ImportError:
-        return None
     key = load_signing_key()
     return Checkpointer(projections.view, key) if key is not None else None
 
