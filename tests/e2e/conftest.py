@@ -34,7 +34,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_postgres_url() -> Iterator[str]:
     """A schema of its own for the session's Postgres server, dropped at the end."""
     require_postgres()
@@ -78,7 +78,7 @@ def start_server(
     raise RuntimeError(f"server did not start in {STARTUP_SECONDS}s:\n{server.output()}")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="package", params=["sqlite", "postgres"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
@@ -92,7 +92,7 @@ def server(
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def event_log(server: Server) -> Iterator[Ledger]:
     """The server's database seen from outside: to prove what was (not) recorded."""
     ledger = Ledger(parse_database_url(server.database_url))
