@@ -26,6 +26,7 @@ test: lint typecheck
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python -m bench
 
 clean:

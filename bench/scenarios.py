@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import dblimit, writes
+from bench import dblimit, http, replay, server, writes
 from bench.pg import PgTarget, default_target
 
 Results = dict[str, Any]
@@ -21,8 +21,8 @@ SIZES: dict[str, dict[str, int]] = {
     },
     "quick": {
         "pg_seconds": 1, "sequential": 30, "history": 300, "history_posts": 20,
-        "http_seconds": 1, "batches": 2, "balance_events_small": 300,
-        "balance_events_large": 900, "balance_seconds": 1,
+        "http_seconds": 1, "batches": 1, "balance_events_small": 300,
+        "balance_events_large": 3000, "balance_seconds": 1,
     },
 }  # fmt: skip
 
@@ -34,6 +34,8 @@ def run_all(sizes: dict[str, int], only: list[str] | None = None) -> Results:
         ("db_limit", lambda: _db_limit(target, sizes)),
         ("sequential", lambda: _sequential(target, sizes)),
         ("history", lambda: _history(target, sizes)),
+        ("http_postgres", lambda: _http_postgres(target, sizes)),
+        ("http_sqlite", lambda: _http_sqlite(sizes)),
     ]
     for name, step in steps:
         if only and name not in only:
@@ -71,6 +73,58 @@ def _history(target: PgTarget, sizes: dict[str, int]) -> Results:
         "post_history_ratio": round(figures["ratio"], 3),
         "post_history_old_per_s": round(figures["old_per_s"]),
         "post_history_fresh_per_s": round(figures["fresh_per_s"]),
+    }
+
+
+def _http_postgres(target: PgTarget, sizes: dict[str, int]) -> Results:
+    """Reads at 10k events, posting under load, batches up to 1M events, reads again, replay."""
+    figures: Results = {}
+    with target.schema() as url, tempfile.TemporaryDirectory() as tmp:
+        with server.running(url, workers=2, tmp=Path(tmp)) as running:
+            key = http.set_up(running)
+            small = sizes["balance_events_small"]
+            _, position = http.post_batches(running, key, max(1, small // 3000))
+            http.wait_for_projections(running, key, position)
+            figures["balance_p99_ms_10k"] = http.read_load(
+                running, key, sizes["balance_seconds"]
+            ).p99_ms
+            posting = http.post_load(running, key, sizes["http_seconds"])
+            figures.update(post_http_per_s=round(posting.per_s), post_http_p99_ms=posting.p99_ms,
+                           post_http_failed=posting.failed)  # fmt: skip
+            figures["post_batch_per_s"] = round(
+                http.post_batches(running, key, sizes["batches"])[0]
+            )
+            position = _fill(running, key, sizes["balance_events_large"])
+            http.wait_for_projections(running, key, position)
+            figures["balance_p99_ms_1m"] = http.read_load(
+                running, key, sizes["balance_seconds"]
+            ).p99_ms
+            figures["server_rss_mb"] = round(running.peak_rss_mb(), 1)
+        figures["events"] = position
+        figures.update(replay.replay(url, position, Path(tmp)))
+    return figures
+
+
+def _fill(running: server.Server, key: str, events: int) -> int:
+    """Batches until the log holds about `events` events (three per exchange)."""
+    position = 0
+    while position < events:
+        batches = max(1, min(20, (events - position) // 3000))
+        _, position = http.post_batches(running, key, batches)
+    return position
+
+
+def _http_sqlite(sizes: dict[str, int]) -> Results:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        with server.running(url, workers=1, tmp=Path(tmp)) as running:
+            key = http.set_up(running)
+            posting = http.post_load(running, key, sizes["http_seconds"])
+            batch_rate, _ = http.post_batches(running, key, max(1, sizes["batches"] // 3))
+    return {
+        "post_http_sqlite_per_s": round(posting.per_s),
+        "post_http_sqlite_p99_ms": posting.p99_ms,
+        "post_batch_sqlite_per_s": round(batch_rate),
     }
 
 
