@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from api.logging_setup import uvicorn_log_config
-from ledger.settings import SettingsError, database_url, parse_database_url
+from ledger.settings import Database, SettingsError, database_url, parse_database_url
 
 PR_SET_PDEATHSIG = 1
 
@@ -52,6 +52,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Timebank Ledger API on {base} (interactive docs: {base}/docs)", flush=True)
     print(f"Pages for brokers and auditors: {base}/app", flush=True)
     print(f"Database: {_redacted(database.url)} ({database.kind})", flush=True)
+    _offer_demo(database)
     with _metrics_dir(args.workers), _projection_workers(not args.no_projections):
         uvicorn.run(
             "api.app:create_app",
@@ -65,6 +66,26 @@ def serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=10,
         )
     return 0
+
+
+def _offer_demo(database: Database) -> None:
+    """On an empty ledger, say how to fill it with a year of sample activity."""
+    from api.commands.demo import ledger_is_empty
+    from ledger import Ledger
+
+    try:
+        ledger = Ledger(database)
+    except Exception:  # the API's own start-up reports an unreachable database properly
+        return
+    try:
+        if ledger_is_empty(ledger):
+            print(
+                "The ledger is empty: `timebank demo` fills it with a year of sample activity"
+                " for three organisations.",
+                flush=True,
+            )
+    finally:
+        ledger.close()
 
 
 @contextlib.contextmanager
