@@ -26,7 +26,12 @@ from ledger.writer import Writer
 T = TypeVar("T")
 A = TypeVar("A", bound=LedgerAggregate)
 Clock = Callable[[], datetime]
-MAX_ATTEMPTS = 25
+MAX_ATTEMPTS = 60
+
+
+def back_off(attempt: int) -> None:
+    """Random, growing pauses after a conflict, so two busy processes stop colliding."""
+    time.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** min(attempt, 6))))
 
 
 def _kept(aggregate: LedgerAggregate) -> bool:
@@ -158,7 +163,7 @@ class LedgerBase(Application[str]):
                 return command()
             except IntegrityError:
                 self._evict(self._touched())
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                back_off(attempt)
             except LedgerError:
                 # Aggregates are changed in place: a refused command may have changed some.
                 self._evict(self._touched())

@@ -8,8 +8,6 @@ another process, the cached accounts are evicted and the whole group prepared ag
 
 from __future__ import annotations
 
-import random
-import time
 from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +18,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.account import Account
 from domain.errors import Conflict, LedgerError
 from domain.exchange import Exchange, exchange_stream
-from ledger.base import MAX_ATTEMPTS, LedgerBase
+from ledger.base import MAX_ATTEMPTS, LedgerBase, back_off
 from ledger.records import ExchangeRecord
 
 if TYPE_CHECKING:
@@ -93,7 +91,7 @@ class GroupCommit(LedgerBase):
                 return self._commit(round_, outcomes)
             except IntegrityError:
                 self._evict(self._touched())
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                back_off(attempt)
             except BaseException:
                 self._evict(self._touched())
                 raise
