@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cached_property
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.access import ROLES, AccessKey, key_stream
+from domain.base import LedgerCreated
 from domain.errors import Conflict, Forbidden, InvalidRequest
 from domain.rules import check_organisation_id
 from ledger.base import LedgerBase
@@ -79,12 +82,33 @@ class AccessUseCases(LedgerBase):
         if parsed is None:
             return None
         key_id, secret = parsed
-        record = self._fresh(key_stream(key_id))
-        if not isinstance(record, AccessKey) or record.revoked:
+        issued = self._issued_key(key_stream(key_id))
+        if issued is None:
             return None
-        if not hmac.compare_digest(record.secret_hash, hash_secret(secret)):
+        if not hmac.compare_digest(issued.secret_hash, hash_secret(secret)):
             return None
-        return Principal(record.key_id, record.role, record.organisation, record.label)
+        return Principal(key_id, issued.role, issued.organisation, issued.label)
+
+    @cached_property
+    def _issued_keys(self) -> dict[str, Any]:
+        return {}
+
+    def _issued_key(self, stream: str) -> Any:
+        """The key's issue, if it is not revoked: one indexed read of the stream's last event.
+
+        A key's only events are Issued and Revoked, so the last one says whether it still
+        works; reading it on every request makes a revocation count at once in every process.
+        """
+        last = self.recorder.select_events(stream, desc=True, limit=1)
+        if not last or last[0].topic.endswith("AccessKey.Revoked"):
+            return None
+        issued = self._issued_keys.get(stream)
+        if issued is None:
+            issued = self.mapper.to_domain_event(last[0])
+            if not isinstance(issued, LedgerCreated):
+                return None
+            self._issued_keys[stream] = issued
+        return issued
 
     def _issue(
         self, key_id: str, role: str, organisation: str | None, label: str | None
