@@ -15,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.account import Account, account_stream
-from domain.base import LedgerAggregate
+from domain.base import LedgerAggregate, LedgerSnapshot
 from domain.errors import Conflict, LedgerError, UnknownAccount, UnknownOrganisation
 from domain.organisation import Organisation, organisation_stream
 from domain.rules import split_account_id
@@ -80,6 +80,41 @@ class LedgerBase(Application[str]):
     def close(self) -> None:
         self.writer.close()
         super().close()
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[str]]:
+        """eventsourcing's `save`, without its per-object protocol checks and with snapshots
+        taken from the aggregates in hand rather than rebuilt from the database.
+
+        Measured on the posting path, the protocol `isinstance` checks alone cost about a
+        tenth of a millisecond per exchange, and each snapshot two extra queries.
+        """
+        aggregates = [a for a in objs if a is not None]
+        events = [event for a in aggregates for event in a.collect_events()]
+        if not events:
+            return []
+        recordings: list[Recording[str]] = self.events.put(events, **kwargs)
+        cache = self.repository.cache
+        if cache is not None:
+            for aggregate in aggregates:
+                cache.put(aggregate.id, aggregate)
+        self._snapshot(aggregates, events)
+        self._notify(recordings)
+        return recordings
+
+    def _snapshot(self, aggregates: list[Any], events: list[Any]) -> None:
+        """Snapshot each aggregate whose history just crossed a multiple of its interval."""
+        if self.snapshots is None:
+            return
+        versions: dict[str, list[int]] = {}
+        for event in events:
+            versions.setdefault(event.originator_id, []).append(event.originator_version)
+        due = [a for a in aggregates if self._crossed(a, versions.get(a.id, []))]
+        if due:
+            self.snapshots.put([LedgerSnapshot.take(a) for a in due])
+
+    def _crossed(self, aggregate: Any, versions: list[int]) -> bool:
+        interval = self.snapshotting_intervals.get(type(aggregate))
+        return interval is not None and any(v % interval == 0 for v in versions)
 
     def _notify(self, recordings: list[Recording[str]]) -> None:
         """Tell in-process listeners (projection runners) the log has grown, so they need
