@@ -17,12 +17,14 @@ from starlette.exceptions import HTTPException
 
 from api.problems import problem, status_of
 from domain.errors import LedgerError
+from ledger.breaker import DatabaseUnavailable
 
 log = logging.getLogger("timebank.api")
 
 # Raised when the database cannot be reached or is busy beyond its lock timeout: the request
 # may be retried, so it is 503 rather than 500.
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseUnavailable,
     OperationalError,
     InterfaceError,
     psycopg.OperationalError,

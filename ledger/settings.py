@@ -83,7 +83,9 @@ def _postgres_env(parsed: object) -> dict[str, str]:
         "POSTGRES_SCHEMA": query.get("schema", ""),
         "POSTGRES_POOL_SIZE": query.get("pool_size", "8"),
         "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", "8"),
-        "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", "5"),
+        # Also how long a request waits for a pooled connection: short, so that a request
+        # caught by an outage hears 503 in seconds (see ledger/breaker.py).
+        "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", "2"),
         "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", "5"),
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
         # No ping before each checkout: it costs a round trip on every commit. A connection

@@ -79,6 +79,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        guard(self.datastore)  # fail fast while the database is away (ledger/breaker.py)
         table = SQL("{}.{}").format(
             Identifier(self.datastore.schema), Identifier(events_table_name)
         )
