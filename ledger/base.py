@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from domain.account import Account, account_stream
 from domain.base import LedgerAggregate, LedgerSnapshot
@@ -21,6 +21,7 @@ from domain.organisation import Organisation, organisation_stream
 from domain.rules import split_account_id
 from ledger.settings import Database, database_url, parse_database_url
 from ledger.store import ensure_postgres_schema
+from ledger.transcoder import OrjsonTranscoder
 from ledger.writer import Writer
 
 T = TypeVar("T")
@@ -80,6 +81,11 @@ class LedgerBase(Application[str]):
     def close(self) -> None:
         self.writer.close()
         super().close()
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[str]]:
         """eventsourcing's `save`, without its per-object protocol checks and with snapshots
