@@ -14,6 +14,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder
@@ -45,6 +46,7 @@ class Runner:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.errors: list[BaseException] = []
+        self._lock_connections: dict[str, psycopg.Connection[Any]] = {}
 
     def wake(self, position: int | None = None) -> None:
         """The log has grown (a `Ledger.commit_listeners` callback): look now, not at the
@@ -108,24 +110,43 @@ class Runner:
             thread.join(timeout)
 
     def _follow(self, projection: LedgerProjection) -> None:
+        while not self._stopping.is_set():
+            try:
+                with self.exclusive(projection.name) as mine:
+                    if not mine:
+                        return
+                    self._keep_up(projection)
+            except psycopg.Error as error:  # the lock's connection died with the database
+                log.warning(
+                    "projection %s lost its lock (%s); taking it again", projection.name, error
+                )
+                self._stopping.wait(1.0)
+
+    def _keep_up(self, projection: LedgerProjection) -> None:
+        """Follow the log while this runner holds the projection's lock."""
         wakeup = self._wakeups[projection.name]
-        with self.exclusive(projection.name) as mine:
-            if not mine:
-                return
-            while not self._stopping.is_set():
-                try:
-                    processed = self.catch_up(projection)
-                except StaleProjection:  # another runner (SQLite: no lock) got there first
-                    log.info("projection %s: page taken by another runner", projection.name)
-                    processed = 1  # look again at once, from the new position
-                except Exception as error:  # keep following; the next poll retries the page
-                    log.exception("projection %s failed; retrying", projection.name)
-                    self.errors.append(error)
-                    processed = 0
-                    self._stopping.wait(1.0)
-                if not processed:
-                    wakeup.wait(IDLE_POLL)
-                    wakeup.clear()
+        while not self._stopping.is_set():
+            try:
+                processed = self.catch_up(projection)
+            except StaleProjection:  # another runner (SQLite: no lock) got there first
+                log.info("projection %s: page taken by another runner", projection.name)
+                processed = 1  # look again at once, from the new position
+            except Exception as error:  # keep following; the next poll retries the page
+                log.exception("projection %s failed; retrying", projection.name)
+                self.errors.append(error)
+                self._check_lock(projection.name)
+                processed = 0
+                self._stopping.wait(1.0)
+            if not processed:
+                wakeup.wait(IDLE_POLL)
+                wakeup.clear()
+
+    def _check_lock(self, name: str) -> None:
+        """After a failure: is the connection that holds the lock still alive? If not
+        (the database went away), the lock went with it; psycopg's error says so."""
+        conn = self._lock_connections.get(name)
+        if conn is not None:
+            conn.execute("SELECT 1")
 
     @contextlib.contextmanager
     def exclusive(self, name: str, patience: float | None = None) -> Iterator[bool]:
@@ -151,7 +172,10 @@ class Runner:
             else:
                 yield False
                 return
+            self._lock_connections[name] = conn
             try:
                 yield True
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                del self._lock_connections[name]
+                with contextlib.suppress(psycopg.Error):  # a dead connection has let go already
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
