@@ -62,9 +62,13 @@ def count(database_url: str) -> int:
     return len(events(database_url))
 
 
-def exchanges_recorded(log: list[Event]) -> Counter[str]:
-    """Exchange id -> how many Recorded events it has (must be 1 each)."""
-    return Counter(e.stream.removeprefix("exchange:") for e in log if e.name == "Exchange.Recorded")
+def exchanges_recorded(log: list[Event], org: str) -> Counter[str]:
+    """Exchange id -> how many Recorded events it has (must be 1 each), of those `org` recorded."""
+    return Counter(
+        e.stream.removeprefix("exchange:")
+        for e in log
+        if e.name == "Exchange.Recorded" and e.data["recorded_by"] == org
+    )
 
 
 def half_applied(log: list[Event]) -> list[str]:

@@ -112,9 +112,10 @@ def run_and_check(
         figures["unanswered_during_kills"] = load.tally.unanswered
         figures["server_errors_5xx"] = len(load.tally.server_errors)
         assert load.tally.server_errors == []
-        log = assert_exactly_the_acknowledged(api.env["TIMEBANK_DATABASE_URL"], load.tally, figures)
+        url = api.env["TIMEBANK_DATABASE_URL"]
+        log = assert_exactly_the_acknowledged(url, load.tally, partner, figures)
         assert_read_models_match_the_log(client, partner, log)
-    assert_audit_chain_verifies(api.env["TIMEBANK_DATABASE_URL"], api.workdir, len(log))
+    assert_audit_chain_verifies(url, api.workdir, len(log))
 
 
 @pytest.fixture
