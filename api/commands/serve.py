@@ -57,6 +57,8 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             "api.app:create_app",
             factory=True,
+            http="httptools",
+            loop="uvloop",
             host=args.host,
             port=args.port,
             workers=args.workers,
