@@ -118,6 +118,7 @@ class Reads:
     models: ReadModels
     wait_seconds: float
     min_position: int | None
+    head: Callable[[], int]
 
     def as_of(self) -> int:
         """Wait for `min_position` if one was asked for; answer the position read as of."""
@@ -126,6 +127,12 @@ class Reads:
         return self.models.position()
 
     def wait(self, position: int) -> None:
+        if self.models.wait_for(position, timeout=0):
+            return
+        # No write has answered with a position past the log's head: waiting for one would
+        # only hold a worker thread for nothing (and many such reads, all of them).
+        if position > self.head():
+            raise Unavailable(f"nothing has been recorded at position {position} yet")
         if not self.models.wait_for(position, timeout=self.wait_seconds):
             raise Unavailable(f"the read models have not reached position {position} yet")
 
@@ -133,6 +140,7 @@ class Reads:
 def get_reads(
     read_models: ReadModelsDep,
     settings: SettingsDep,
+    ledger: LedgerDep,
     min_position: Annotated[
         int | None,
         Query(
@@ -142,7 +150,7 @@ def get_reads(
         ),
     ] = None,
 ) -> Reads:
-    return Reads(read_models, settings.read_wait_seconds, min_position)
+    return Reads(read_models, settings.read_wait_seconds, min_position, ledger.head_position)
 
 
 ReadsDep = Annotated[Reads, Depends(get_reads)]

@@ -86,7 +86,12 @@ def _chained_to(audit: AuditLog, position: int | None, timeout: float) -> int:
     """The chain's head, after waiting for it to reach `position` if asked."""
     deadline = time.monotonic() + timeout
     head = audit.head()[0]
-    while position is not None and head < position:
+    if position is None or head >= position:
+        return head
+    if position > (audit.recorder.max_notification_id() or 0):
+        # No write answered with a position past the log's head: hold no thread waiting for it.
+        raise Unavailable(f"nothing has been recorded at position {position} yet")
+    while head < position:
         if time.monotonic() >= deadline:
             raise Unavailable(f"the audit chain has not reached position {position} yet")
         time.sleep(POLL_SECONDS)
