@@ -44,13 +44,18 @@ class Accounts:
     moves: Counter[str] = field(default_factory=Counter)  # statement entries
 
 
-def events(database_url: str) -> list[Event]:
+def _table(database_url: str) -> tuple[str, str]:
+    """A plain URL for psycopg, and the events table of the URL's schema."""
     schema = parse_qs(urlparse(database_url).query)["schema"][0]
-    plain_url = database_url.split("?")[0]
-    with psycopg.connect(plain_url, connect_timeout=5) as conn:
+    return database_url.split("?")[0], f'"{schema}".ledger_events'
+
+
+def events(database_url: str) -> list[Event]:
+    url, table = _table(database_url)
+    with psycopg.connect(url, connect_timeout=5) as conn:
         rows = conn.execute(
-            f"SELECT notification_id, originator_id, originator_version, topic, state"
-            f' FROM "{schema}".ledger_events ORDER BY notification_id'
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            f" FROM {table} ORDER BY notification_id"
         ).fetchall()
     return [
         Event(row[0], row[1], row[2], row[3].rpartition(":")[2], json.loads(bytes(row[4])))
@@ -58,8 +63,16 @@ def events(database_url: str) -> list[Event]:
     ]
 
 
-def count(database_url: str) -> int:
-    return len(events(database_url))
+def count(database_url: str) -> tuple[int, int]:
+    """How many events the log holds, and the last position (a refused request must leave
+    both unchanged)."""
+    url, table = _table(database_url)
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        row = conn.execute(
+            f"SELECT count(*), coalesce(max(notification_id), 0) FROM {table}"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 def exchanges_recorded(log: list[Event], org: str) -> Counter[str]:
