@@ -70,7 +70,7 @@ def served_schema() -> Any:
     schema must be known while pytest collects tests, before any server runs."""
     document = create_app(settings=ApiSettings(admin_key="unused")).openapi()
     schema = schemathesis.openapi.from_dict(document)
-    schema.config.generation.update(modes=["positive", "negative"], max_examples=EXAMPLES)
+    schema.config.generation.update(modes=list(schemathesis.GenerationMode), max_examples=EXAMPLES)
     return schema
 
 
@@ -129,7 +129,7 @@ CHECKS = [
 ]
 
 
-@SCHEMA.parametrize()
+@SCHEMA.parametrize()  # type: ignore[untyped-decorator]
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_generated_requests_one_at_a_time(case: Any, target: Target, keys: dict[str, str]) -> None:
     authorise(case, keys)
