@@ -11,6 +11,9 @@ MIN_MINUTES = 1
 MAX_MINUTES = 1440
 ORGANISATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 ACCOUNT_REF = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Time banking began in the 1980s. An earlier date is a client's "zero" date (0001-01-01,
+# 1900-01-01, 1970-01-01) sent by mistake, and would be counted in funders' reports.
+EARLIEST_SERVICE_DATE = date(1980, 1, 1)
 CATEGORY = re.compile(r"^[a-z0-9-]{1,40}$")
 NOTE_MAX = 500
 REASON_MAX = 500
@@ -74,6 +77,11 @@ def check_expiry_days(days: object) -> int:
 def check_service_date(service_date: date, today: date) -> date:
     if service_date > today:
         raise InvalidRequest("service_date must not be in the future", field="service_date")
+    if service_date < EARLIEST_SERVICE_DATE:
+        raise InvalidRequest(
+            f"service_date must be {EARLIEST_SERVICE_DATE.isoformat()} or later",
+            field="service_date",
+        )
     return service_date
 
 
