@@ -26,7 +26,7 @@ from api.probe import Probe
 from api.ratelimit import RateLimiter
 from api.routers import accounts, audit, exchanges, operations, organisations, summary
 from api.settings import ApiSettings
-from api.strict import reject_unknown_query
+from api.strict import reject_control_characters, reject_unknown_query
 from ledger import Ledger
 from projections import open_read_models
 from projections.audit_log import AuditLog
@@ -56,7 +56,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=_lifespan,
-        dependencies=[Depends(reject_unknown_query)],
+        dependencies=[Depends(reject_unknown_query), Depends(reject_control_characters)],
         docs_url=None,
         redoc_url=None,
     )

@@ -1,8 +1,10 @@
-"""Strict input: unknown query parameters, duplicate JSON keys and NaN are refused."""
+"""Strict input: unknown query parameters, control characters in ids and query values,
+duplicate JSON keys and NaN are refused."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -28,6 +30,16 @@ async def reject_unknown_query(request: Request) -> None:
 
 
 _KNOWN_QUERY: dict[int, frozenset[str]] = {}  # by route; routes live as long as their app
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
+async def reject_control_characters(request: Request) -> None:
+    """An id or a query value with a control character names nothing that could exist, and a
+    NUL cannot even be sent to Postgres (a text value cannot hold one): refused up front."""
+    sent = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in sent:
+        if CONTROL_CHARACTER.search(f"{name}{value}"):
+            raise InvalidRequest(f"{name} contains a control character", field=str(name))
 
 
 def _query_names(dependant: Dependant) -> frozenset[str]:
