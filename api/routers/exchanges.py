@@ -146,7 +146,13 @@ def list_exchanges(
     caller: Caller,
     read: ReadsDep,
     page: Paging,
-    account: Annotated[str | None, Query(description="Only exchanges with this account")] = None,
+    account: Annotated[
+        str | None,
+        Query(
+            description="Only exchanges with this account",
+            pattern=r"^[a-z0-9][a-z0-9-]{1,62}:[A-Za-z0-9._-]{1,64}$",
+        ),
+    ] = None,
     state: Annotated[Status | None, Query(alias="status", description="Only this status")] = None,
 ) -> Row:
     """Exchanges oldest first: a broker's involve its organisation, a poster's are its own."""
