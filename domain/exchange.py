@@ -71,16 +71,22 @@ class Exchange(LedgerAggregate):
     def is_past_expiry(self, today: date) -> bool:
         return self.expires_on is not None and today > date.fromisoformat(self.expires_on)
 
+    def parties(self) -> set[str]:
+        """The organisations of the giver and the receiver."""
+        return {self.giver.split(":", 1)[0], self.receiver.split(":", 1)[0]}
+
     def check_can_resolve(self, organisation: str | None, today: date) -> None:
-        """Only the awaited organisation confirms or rejects, and only while pending."""
+        """Only the awaited organisation confirms or rejects, and only while pending. To an
+        organisation that is no party, not even the exchange's state is told."""
+        if organisation is not None and organisation not in self.parties():
+            raise Forbidden(f"exchange {self.exchange_id} is not your organisation's")
         if self.status_on(today) != PENDING:
             raise NotPending(f"exchange {self.exchange_id} is {self.status_on(today)}")
         if organisation is not None and organisation != self.awaiting:
             raise Forbidden(f"exchange {self.exchange_id} awaits {self.awaiting}")
 
     def check_can_reverse(self, organisation: str | None) -> None:
-        parties = {self.giver.split(":", 1)[0], self.receiver.split(":", 1)[0]}
-        if organisation is not None and organisation not in parties:
+        if organisation is not None and organisation not in self.parties():
             raise Forbidden("only a party's organisation or the operator may reverse")
         if self.status == REVERSED:
             raise AlreadyReversed(f"exchange {self.exchange_id} is already reversed")
