@@ -7,7 +7,7 @@ import copy
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from domain.errors import Conflict, LedgerError, UnknownAccount, UnknownOrganisa
 from domain.organisation import Organisation, organisation_stream
 from domain.rules import split_account_id
 from ledger.settings import Database, database_url, parse_database_url
-from ledger.store import ensure_postgres_schema
+from ledger.store import creating_tables
 from ledger.transcoder import OrjsonTranscoder
 from ledger.writer import Writer
 
@@ -37,6 +37,11 @@ def back_off(attempt: int) -> None:
 
 def _kept(aggregate: LedgerAggregate) -> bool:
     return isinstance(aggregate, (Account, Organisation))
+
+
+@contextlib.contextmanager
+def _no_lock(env: dict[str, str]) -> Iterator[None]:
+    yield
 
 
 def utc_now() -> datetime:
@@ -70,13 +75,13 @@ class LedgerBase(Application[str]):
         env: dict[str, str] | None = None,
     ) -> None:
         self.database = database or parse_database_url(database_url())
-        if self.database.is_postgres:
-            ensure_postgres_schema(self.database.env)
         self.clock = clock
         self._local = threading.local()
         self.commit_listeners: list[Callable[[int], None]] = []
         self.writer = Writer(self)
-        super().__init__({**self.database.env, **(env or {})})
+        tables = creating_tables if self.database.is_postgres else _no_lock
+        with tables(self.database.env):
+            super().__init__({**self.database.env, **(env or {})})
 
     def close(self) -> None:
         self.writer.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import zlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
@@ -42,13 +44,17 @@ def position_of(recorder: ApplicationRecorder, stream: str, version: int) -> int
     raise LookupError(f"no event {stream}@{version}")
 
 
-def ensure_postgres_schema(env: dict[str, str]) -> None:
-    """eventsourcing creates tables but not the schema they live in."""
-    schema = env.get("POSTGRES_SCHEMA")
-    if not schema:
-        return
+@contextlib.contextmanager
+def creating_tables(env: dict[str, str]) -> Iterator[None]:
+    """The schema made if need be, and a lock held while eventsourcing makes its tables.
+
+    Processes starting together on a new database (the API and the projection workers) would
+    otherwise race on CREATE SCHEMA and CREATE TABLE IF NOT EXISTS, and one of them fail.
+    """
     import psycopg
 
+    schema = env.get("POSTGRES_SCHEMA") or ""
+    key = zlib.crc32(f"{schema or 'public'}.ledger.ddl".encode())
     with psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
@@ -58,7 +64,14 @@ def ensure_postgres_schema(env: dict[str, str]) -> None:
         connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
         autocommit=True,
     ) as conn:
-        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            if schema:
+                conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+            yield
+        finally:
+            with contextlib.suppress(psycopg.Error):  # a lost connection has let go already
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
