@@ -60,12 +60,32 @@ def running(database_url: str, workers: int, tmp: Path) -> Iterator[Server]:
         _wait_ready(server, tmp / "server.log")
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and every process it started: the projection worker must have let go
+    of its lock before anything that follows (a replay) starts."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    for signal_then in (None, signal.SIGKILL):
+        if signal_then is not None and _group_alive(process.pid):
+            os.killpg(process.pid, signal_then)
+        deadline = time.monotonic() + 10
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _wait_ready(server: Server, log: Path, timeout: float = 60) -> None:
