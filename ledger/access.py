@@ -70,7 +70,7 @@ class AccessUseCases(LedgerBase):
         if not isinstance(key, AccessKey):
             raise Forbidden(f"no key '{key_id}'")
         if key.revoked:
-            return self.recorder.max_notification_id() or 0
+            return self.head_position()
         key.revoke()
         return self._save(key)
 

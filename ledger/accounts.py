@@ -110,7 +110,7 @@ class AccountUseCases(LedgerBase):
             limit = account.credit_limit if credit_limit is None else credit_limit
             cap = account.max_balance if isinstance(max_balance, Unset) else max_balance
             if (limit, cap) == (account.credit_limit, account.max_balance):
-                return self._account_record(account, self.recorder.max_notification_id() or 0)
+                return self._account_record(account, self.head_position())
             account.change_limits(limit, cap)
             return self._account_record(account, self._save(account))
 
@@ -122,7 +122,7 @@ class AccountUseCases(LedgerBase):
         def attempt() -> AccountRecord:
             account = self._own_account(account_id, organisation)
             if account.status == "closed":
-                return self._account_record(account, self.recorder.max_notification_id() or 0)
+                return self._account_record(account, self.head_position())
             account.close()
             return self._account_record(account, self._save(account))
 

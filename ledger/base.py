@@ -189,7 +189,7 @@ class LedgerBase(Application[str]):
         recordings = self.save(*aggregates)
         self._forget_transient(aggregates)
         if not recordings:
-            return self.recorder.max_notification_id() or 0
+            return self.head_position()
         return max(r.notification.id for r in recordings)
 
     def _forget_transient(self, aggregates: Iterable[LedgerAggregate | None]) -> None:

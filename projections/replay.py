@@ -36,7 +36,7 @@ def rebuild(
 ) -> Replayed:
     """Drop and rebuild `built`'s projections; `progress` hears the lowest position now and
     then. The caller keeps other runners away (`Runner.exclusive`)."""
-    head = ledger.recorder.max_notification_id() or 0
+    head = ledger.head_position()
     started = time.monotonic()
     for projection in built.all:
         projection.drop_tables(indexes=False)

@@ -130,7 +130,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def _rebuild_with_progress(ledger: Ledger, projections: Projections) -> Replayed:
-    head = ledger.recorder.max_notification_id() or 0
+    head = ledger.head_position()
     with _progress() as progress:
         task = progress.add_task("Replaying", total=head)
 
