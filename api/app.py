@@ -59,6 +59,9 @@ def create_app(
         dependencies=[Depends(reject_unknown_query), Depends(reject_control_characters)],
         docs_url=None,
         redoc_url=None,
+        # Off: nothing here exports OpenTelemetry, and the check whether anything does (an
+        # environment read, provider look-ups) ran on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings or ApiSettings.from_env()
     app.state.ledger = ledger

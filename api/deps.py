@@ -1,8 +1,13 @@
-"""What an endpoint may ask for: the ledger, the read models, the caller, a consistent read."""
+"""What an endpoint may ask for: the ledger, the read models, the caller, a consistent read.
+
+Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in a worker
+thread, and a thread hop per dependency per request costs more than the work itself.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -25,29 +30,29 @@ bearer = HTTPBearer(
 )
 
 
-def get_ledger(request: Request) -> Ledger:
+async def get_ledger(request: Request) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
 
-def get_read_models(request: Request) -> ReadModels:
+async def get_read_models(request: Request) -> ReadModels:
     read_models: ReadModels | None = request.app.state.read_models
     if read_models is None:
         raise Unavailable("the read models are not running")
     return read_models
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def get_limiter(request: Request) -> RateLimiter:
+async def get_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 
@@ -60,13 +65,15 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def get_caller(
+async def get_caller(
     ledger: LedgerDep, settings: SettingsDep, limiter: LimiterDep, credentials: Credentials
 ) -> Principal:
-    """Runs in a worker thread: checking a key reads the database."""
+    """Checking a key reads the database; the check is awaited, not run in a worker thread."""
     if credentials is None:
         raise Unauthorised("send your key as 'Authorization: Bearer <key>'")
-    principal = ledger.authenticate(credentials.credentials, admin_key=settings.admin_key)
+    principal = await asyncio.wrap_future(
+        ledger.submit_authentication(credentials.credentials, admin_key=settings.admin_key)
+    )
     if principal is None:
         raise Unauthorised("this key is unknown or has been revoked")
     wait = limiter.take(principal.key_id)
@@ -81,8 +88,8 @@ def get_caller(
 Caller = Annotated[Principal, Depends(get_caller)]
 
 
-def role(*allowed: str) -> Callable[[Principal], Principal]:
-    def check(caller: Caller) -> Principal:
+def role(*allowed: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(caller: Caller) -> Principal:
         if caller.role not in allowed:
             raise Forbidden(f"a {caller.role} key may not do this")
         return caller
@@ -101,7 +108,7 @@ class PageParams:
     limit: int
 
 
-def page_params(
+async def page_params(
     after: Annotated[str | None, Query(description="Cursor: the `next` of the page before")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Items per page")] = 100,
 ) -> PageParams:
@@ -137,7 +144,7 @@ class Reads:
             raise Unavailable(f"the read models have not reached position {position} yet")
 
 
-def get_reads(
+async def get_reads(
     read_models: ReadModelsDep,
     settings: SettingsDep,
     ledger: LedgerDep,

@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from concurrent.futures import Future
 from functools import cached_property
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.access import ROLES, AccessKey, key_stream
 from domain.base import LedgerCreated
 from domain.errors import Conflict, Forbidden, InvalidRequest
 from domain.rules import check_organisation_id
 from ledger.base import LedgerBase
+from ledger.key_checks import KeyChecks
 from ledger.records import IssuedKey, Principal
+from ledger.store import last_events
 
 KEY_PREFIX = "tbk"
 ADMIN_KEY_ID = "admin"
@@ -76,39 +79,48 @@ class AccessUseCases(LedgerBase):
 
     def authenticate(self, key: str, admin_key: str | None = None) -> Principal | None:
         """The caller behind a bearer key, or None. Reads past the cache: revocation is at once."""
+        return self.submit_authentication(key, admin_key).result()
+
+    def submit_authentication(
+        self, key: str, admin_key: str | None = None
+    ) -> Future[Principal | None]:
+        """`authenticate` without waiting, for an event loop to await; concurrent checks
+        share one read of the database (ledger/key_checks.py)."""
         if admin_key and hmac.compare_digest(key.encode(), admin_key.encode()):
-            return Principal(key_id=ADMIN_KEY_ID, role="admin", organisation=None)
+            return _answered(Principal(key_id=ADMIN_KEY_ID, role="admin", organisation=None))
         parsed = parse_key(key)
         if parsed is None:
-            return None
+            return _answered(None)
         key_id, secret = parsed
-        issued = self._issued_key(key_stream(key_id))
-        if issued is None:
-            return None
-        if not hmac.compare_digest(issued.secret_hash, hash_secret(secret)):
-            return None
-        return Principal(key_id, issued.role, issued.organisation, issued.label)
+        stream = key_stream(key_id)
+        return self._key_checks.submit(stream, lambda last: self._principal(key_id, secret, last))
+
+    def close(self) -> None:
+        self._key_checks.close()
+        super().close()
+
+    @cached_property
+    def _key_checks(self) -> KeyChecks:
+        return KeyChecks(lambda streams: last_events(self.recorder, streams))
 
     @cached_property
     def _issued_keys(self) -> dict[str, Any]:
         return {}
 
-    def _issued_key(self, stream: str) -> Any:
-        """The key's issue, if it is not revoked: one indexed read of the stream's last event.
-
-        A key's only events are Issued and Revoked, so the last one says whether it still
-        works; reading it on every request makes a revocation count at once in every process.
-        """
-        last = self.recorder.select_events(stream, desc=True, limit=1)
-        if not last or last[0].topic.endswith("AccessKey.Revoked"):
+    def _principal(self, key_id: str, secret: str, last: StoredEvent | None) -> Principal | None:
+        """A key's only events are Issued and Revoked, so its last one says whether it works."""
+        if last is None or last.topic.endswith("AccessKey.Revoked"):
             return None
-        issued = self._issued_keys.get(stream)
+        stream = str(last.originator_id)
+        issued: Any = self._issued_keys.get(stream)  # AccessKey's created event
         if issued is None:
-            issued = self.mapper.to_domain_event(last[0])
+            issued = self.mapper.to_domain_event(last)
             if not isinstance(issued, LedgerCreated):
                 return None
             self._issued_keys[stream] = issued
-        return issued
+        if not hmac.compare_digest(issued.secret_hash, hash_secret(secret)):
+            return None
+        return Principal(key_id, issued.role, issued.organisation, issued.label)
 
     def _issue(
         self, key_id: str, role: str, organisation: str | None, label: str | None
@@ -126,3 +138,9 @@ class AccessUseCases(LedgerBase):
         except IntegrityError:
             raise Conflict(f"key '{key_id}' exists") from None
         return IssuedKey(key_id, key, role, organisation, label, position)
+
+
+def _answered(principal: Principal | None) -> Future[Principal | None]:
+    future: Future[Principal | None] = Future()
+    future.set_result(principal)
+    return future

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -68,6 +69,15 @@ class _ExchangeJob:
     idem_id: UUID | None
 
 
+def _exchange_job(
+    organisation: str, request: ExchangeRequest, idempotency_key: str | None, key_id: str | None
+) -> _ExchangeJob:
+    print_ = fingerprint(request.canonical())
+    idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
+    recorder = _Recorder(organisation, key_id, idempotency_key, print_)
+    return _ExchangeJob(recorder, request, idem_id)
+
+
 class ExchangeUseCases(GroupCommit):
     def record_exchange(
         self,
@@ -77,11 +87,21 @@ class ExchangeUseCases(GroupCommit):
         key_id: str | None = None,
     ) -> ExchangeRecord:
         """Record one exchange: completed at once inside one organisation, pending across two."""
-        print_ = fingerprint(request.canonical())
-        idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
-        recorder = _Recorder(organisation, key_id, idempotency_key, print_)
-        outcome: ExchangeRecord = self.writer.grouped(_ExchangeJob(recorder, request, idem_id))
+        job = _exchange_job(organisation, request, idempotency_key, key_id)
+        outcome: ExchangeRecord = self.writer.grouped(job)
         return outcome
+
+    def submit_exchange(
+        self,
+        organisation: str,
+        request: ExchangeRequest,
+        idempotency_key: str | None = None,
+        key_id: str | None = None,
+    ) -> Future[ExchangeRecord]:
+        """`record_exchange` without waiting: the future holds its record or its refusal."""
+        return self.writer.submit_grouped(
+            _exchange_job(organisation, request, idempotency_key, key_id)
+        )
 
     def record_batch(
         self,

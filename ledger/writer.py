@@ -66,6 +66,15 @@ class Writer:
             return outcome
         return self._submit(Grouped(job))
 
+    def submit_grouped(self, job: Any) -> Future[Any]:
+        """Queue a groupable command and return at once: an event loop awaits the future
+        instead of parking a worker thread on it."""
+        if self.on_writer_thread():
+            raise RuntimeError("the writer thread cannot wait for itself")
+        item = Grouped(job)
+        self._enqueue(item)
+        return item.future
+
     def close(self) -> None:
         self._closed = True
         if self._thread is not None and self._thread.is_alive():
@@ -73,11 +82,14 @@ class Writer:
             self._thread.join(timeout=10)
 
     def _submit(self, item: Call | Grouped) -> Any:
+        self._enqueue(item)
+        return item.future.result()
+
+    def _enqueue(self, item: Call | Grouped) -> None:
         if self._closed:  # no thread would ever answer: fail now rather than wait forever
             raise RuntimeError("the ledger is closed")
         self._ensure_started()
         self._queue.put(item)
-        return item.future.result()
 
     def _ensure_started(self) -> None:
         with self._start_lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
@@ -55,7 +56,7 @@ Row = dict[str, Any]
     response_model=ExchangeWritten,
     responses={**errors(403, 409), **REPLAY_DOC},
 )
-def record_exchange(
+async def record_exchange(
     body: ExchangeCreate,
     caller: Writer,
     ledger: LedgerDep,
@@ -64,8 +65,11 @@ def record_exchange(
     idempotency_key: IdempotencyKey = None,
 ) -> ExchangeWritten:
     """Record time given: completed at once within your organisation, pending across two."""
-    record = ledger.record_exchange(
-        _organisation(caller), _request(body), idempotency_key, key_id=caller.key_id
+    # Awaited on the event loop: no worker thread sits blocked while the writer commits.
+    record = await asyncio.wrap_future(
+        ledger.submit_exchange(
+            _organisation(caller), _request(body), idempotency_key, key_id=caller.key_id
+        )
     )
     if record.replayed:
         response.headers[REPLAYED] = "true"
