@@ -139,7 +139,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "RETURNING notification_id; $BODY$"
             ).format(function=function, table=table)
         )
-        self.append_many = SQL("SELECT * FROM {}(%s, %s, %s, %s)").format(function)
+        self.append_many = SQL("SELECT * FROM {}(%b, %b, %b, %b)").format(function)
         self.lock_and_insert = SQL(
             "LOCK TABLE {table} IN EXCLUSIVE MODE; "
             "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES "
