@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +23,7 @@ from ledger import Ledger, Principal
 from projections.queries import ReadModels
 
 MAX_POSITION = 2**62
+T = TypeVar("T")
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="key",
@@ -132,6 +133,12 @@ class Reads:
         if self.min_position is not None:
             self.wait(self.min_position)
         return self.models.position()
+
+    def now(self, read: Callable[[ReadModels], tuple[int, T]]) -> tuple[int, T]:
+        """`as_of`, for a read that answers its own position along with its rows."""
+        if self.min_position is not None:
+            self.wait(self.min_position)
+        return read(self.models)
 
     def wait(self, position: int) -> None:
         if self.models.wait_for(position, timeout=0):

@@ -31,6 +31,9 @@ class ReadModels(Protocol):
         received, over_limit, last_activity}; with at_position/as_of, the figures as they stood
         then (as_of: end of that UTC day, by recorded_at)."""
 
+    def account_now(self, account_id: str) -> tuple[int, Row | None]:
+        """`position()` and `account(account_id)` read together, in one statement."""
+
     def accounts(self, organisation: str, after: str | None, limit: int) -> Page:
         """The organisation's accounts, ordered by id, in the `account` shape."""
 

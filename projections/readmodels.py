@@ -58,6 +58,10 @@ class LedgerReadModels:
     ) -> Row | None:
         return account_reads.account(self.view, account_id, at_position, as_of)
 
+    def account_now(self, account_id: str) -> tuple[int, Row | None]:
+        names = [p.name for p in self.projections]
+        return account_reads.account_now(self.view, account_id, names)
+
     def accounts(self, organisation: str, after: str | None, limit: int) -> Page:
         return account_reads.accounts(self.view, organisation, after, limit)
 

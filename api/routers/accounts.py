@@ -68,10 +68,13 @@ def get_account(
     _may_read_account(caller, account_id)
     if on is not None and at_position is not None:
         raise InvalidRequest("give as_of or at_position, not both", field="as_of")
-    position = read.as_of()
-    if at_position is not None:
-        read.wait(at_position)
-    row = read.models.account(account_id, at_position=at_position, as_of=on)
+    if at_position is None and on is None:
+        position, row = read.now(lambda models: models.account_now(account_id))
+    else:
+        position = read.as_of()
+        if at_position is not None:
+            read.wait(at_position)
+        row = read.models.account(account_id, at_position=at_position, as_of=on)
     if row is None:
         raise UnknownAccount(f"no account '{account_id}'")
     return {**row, "as_of_position": position}

@@ -102,3 +102,22 @@ def test_organisations_are_listed_by_id(views: Projections) -> None:
     assert [r["id"] for r in rows] == ["north"]
     rows, after = broker_reads.organisations(views.view, after, 1)
     assert [(r["id"], r["accounts"]) for r in rows] == [("south", 1)]
+
+
+def test_a_balance_read_with_its_position_agrees_with_the_two_reads_it_replaces(
+    views: Projections, ledger: Ledger
+) -> None:
+    models = views.read_models
+    position, row = models.account_now("north:a.1")
+    assert (position, row) == (models.position(), models.account("north:a.1"))
+    assert row is not None
+    assert row["balance"] == 60 + 30 + 45 - 45
+
+    ledger.record_exchange("north", ExchangeRequest("north:a.1", "north:ax", 5))
+    assert models.account_now("north:a.1")[0] == position  # not projected yet
+    views.runner.run_once()
+    later, row = models.account_now("north:a.1")
+    assert later > position
+    assert row is not None
+    assert row["balance"] == 95
+    assert models.account_now("north:nobody") == (later, None)
