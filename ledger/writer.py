@@ -1,17 +1,22 @@
-"""One writer thread per process, committing concurrent exchanges together (group commit).
+"""One writer at a time per process, committing concurrent exchanges together (group commit).
 
-Every command runs on this thread, so the aggregate cache has one owner: aggregates are used
-in place instead of deep-copied on every read, and no two commands in a process can race on
-an account. While one transaction commits, new requests queue up; the next transaction takes
-all queued exchanges at once, so under load one commit carries many exchanges, and with a
-single caller nothing waits for a timer.
+Commands run one at a time, by whoever holds the turn, so the aggregate cache has one owner:
+aggregates are used in place instead of deep-copied on every read, and no two commands in a
+process can race on an account. While one transaction commits, new requests queue up for the
+writer thread; its next transaction takes all queued exchanges at once, so under load one
+commit carries many exchanges, and with a single caller nothing waits for a timer.
+
+A caller that finds the turn free and nobody queued runs its command itself, on its own
+thread: a lone command (a script posting one exchange after another) then pays no hand-off
+to another thread and back, which was a tenth of its cost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -49,21 +54,27 @@ class Writer:
         self._start_lock = threading.Lock()
         self._held: Call | Grouped | None = None
         self._closed = False
+        self._turn = threading.Lock()
+        self._wanted = False
+        self._local = threading.local()
 
     def on_writer_thread(self) -> bool:
-        return threading.current_thread() is self._thread
+        """Whether this thread holds the turn (and with it, the cache)."""
+        return bool(getattr(self._local, "holding", False))
 
     def call(self, run: Callable[[], Any]) -> Any:
-        if self.on_writer_thread():
-            return run()
+        with self._here() as here:
+            if here:
+                return run()
         return self._submit(Call(run))
 
     def grouped(self, job: Any) -> Any:
-        if self.on_writer_thread():
-            outcome = self._runner.run_group([job])[0]
-            if isinstance(outcome, BaseException):
-                raise outcome
-            return outcome
+        with self._here() as here:
+            if here:
+                outcome = self._runner.run_group([job])[0]
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                return outcome
         return self._submit(Grouped(job))
 
     def submit_grouped(self, job: Any) -> Future[Any]:
@@ -80,6 +91,25 @@ class Writer:
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout=10)
+
+    @contextlib.contextmanager
+    def _here(self) -> Iterator[bool]:
+        """True when this thread may run a command now: it holds the turn already, or it
+        takes the turn because nothing runs and nobody waits. A turn taken is given back."""
+        if self.on_writer_thread():
+            yield True
+            return
+        if self._closed:
+            raise RuntimeError("the ledger is closed")
+        if self._wanted or not self._queue.empty() or not self._turn.acquire(blocking=False):
+            yield False  # others are waiting: queue up, and share their transaction
+            return
+        self._local.holding = True
+        try:
+            yield True
+        finally:
+            self._local.holding = False
+            self._turn.release()
 
     def _submit(self, item: Call | Grouped) -> Any:
         self._enqueue(item)
@@ -105,10 +135,17 @@ class Writer:
             self._held = None
             if item is None:
                 return
-            if isinstance(item, Call):
-                _settle(item.future, item.run)
-            else:
-                self._run_group(self._gather(item))
+            self._wanted = True  # callers arriving now queue behind us instead of cutting in
+            with self._turn:
+                self._wanted = False
+                self._local.holding = True
+                try:
+                    if isinstance(item, Call):
+                        _settle(item.future, item.run)
+                    else:
+                        self._run_group(self._gather(item))
+                finally:
+                    self._local.holding = False
 
     def _gather(self, first: Grouped) -> list[Grouped]:
         """Everything of the same kind already waiting, in arrival order."""
