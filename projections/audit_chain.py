@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import orjson
+from eventsourcing.persistence import ApplicationRecorder
 
 from projections.base import LedgerProjection
-from projections.events import LogEvent
+from projections.events import LogEvent, audit_row
+from projections.log_rows import stored_rows
 from projections.store import Cursor
 
 GENESIS = "0" * 64
@@ -64,17 +67,56 @@ class AuditChain(LedgerProjection):
     drops: ClassVar[Sequence[str]] = ("audit_chain",)
 
     def apply(self, cursor: Cursor, events: Sequence[LogEvent]) -> None:
-        digest = bytes.fromhex(head_hash(cursor))
-        rows = []
-        for event in events:
-            digest = hashlib.sha256(digest + canonical(event.as_audit())).digest()
-            rows.append((event.position, digest.hex(), event.recorded_at))
-        cursor.executemany(
-            "INSERT INTO {audit_chain} (position, hash, recorded_at) VALUES (?, ?, ?)", rows
-        )
+        _, rows = _chained(bytes.fromhex(head_hash(cursor)), [e.as_audit() for e in events])
+        cursor.executemany(_INSERT, rows)
+
+    def commit(self, rows: Sequence[tuple[int, str, str]], previous: int, last: int) -> None:
+        """Write hashes worked out beforehand, with the new position, atomically."""
+        with self.view.transaction() as cursor:
+            self.view.advance(cursor, self.name, previous, last)
+            cursor.executemany(_INSERT, rows)
+        self.view.notify_advanced()
+
+
+_INSERT = "INSERT INTO {audit_chain} (position, hash, recorded_at) VALUES (?, ?, ?)"
+Chained = list[tuple[int, str, str]]  # position, hash, recorded_at: the table's rows
+
+
+def _chained(digest: bytes, events: Iterable[dict[str, Any]]) -> tuple[bytes, Chained]:
+    """The chain's rows for audit events that follow the hash `digest`, and the last hash."""
+    rows = []
+    sha256 = hashlib.sha256
+    for event in events:
+        digest = sha256(digest + canonical(event)).digest()
+        rows.append((event["position"], digest.hex(), event["recorded_at"]))
+    return digest, rows
 
 
 def head_hash(cursor: Cursor) -> str:
     """The hash of the last chained event, or `GENESIS` before the first."""
     row = cursor.execute("SELECT hash FROM {audit_chain} ORDER BY position DESC LIMIT 1").one()
     return str(row["hash"]) if row else GENESIS
+
+
+def catch_up_chain(recorder: ApplicationRecorder, chain: AuditChain, size: int) -> int:
+    """`Runner.catch_up` for a long log: hash page N+1 while page N commits.
+
+    The hashes come straight from the stored rows (no `LogEvent`s), and the head hash passes
+    from page to page in memory rather than through a query. Each page still commits with
+    its position by compare-and-set, so another runner moving it fails the rebuild.
+    """
+    with chain.view.transaction() as cursor:
+        previous = chain.view.position_of(cursor, chain.name)
+        digest = bytes.fromhex(head_hash(cursor))
+    processed = 0
+    in_flight: Future[None] | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix=f"commit-{chain.name}") as committer:
+        while stored := stored_rows(recorder, previous, size):
+            digest, rows = _chained(digest, map(audit_row, stored))
+            if in_flight is not None:
+                in_flight.result()  # the page before is in; raises if it failed
+            in_flight = committer.submit(chain.commit, rows, previous, stored[-1][0])
+            previous, processed = stored[-1][0], processed + len(stored)
+        if in_flight is not None:
+            in_flight.result()
+    return processed

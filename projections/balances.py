@@ -153,37 +153,29 @@ def _change_account(accounts: dict[str, Row], event: LogEvent, opened: Counter[s
 
 
 def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
-    """Both sides of one move, each with its running figures."""
-    exchange = move.exchange
-    entries = []
-    for party, other, gave, figure in (
-        ("giver", "receiver", 1, "given"),
-        ("receiver", "giver", 0, "received"),
-    ):
-        account = accounts[exchange[party]]
-        minutes = move.minutes if gave else -move.minutes
-        account["balance"] += minutes
-        account[figure] += move.minutes
-        account["last_activity"] = move.recorded_at
-        entries.append(
-            (
-                account["id"],
-                move.position,
-                exchange["id"],
-                exchange[other],
-                account["organisation"],
-                gave,
-                move.sign,
-                minutes,
-                account["balance"],
-                account["given"],
-                account["received"],
-                exchange["service_date"],
-                move.recorded_at,
-                exchange["category"],
-            )
-        )
-    return entries
+    """Both sides of one move, each with its running figures (giver first)."""
+    exchange, sign, position, recorded_at, minutes = move
+    exchange_id, service_date = exchange["id"], exchange["service_date"]
+    category = exchange["category"]
+    giver = accounts[exchange["giver"]]
+    giver["balance"] += minutes
+    giver["given"] += minutes
+    giver["last_activity"] = recorded_at
+    gave = (
+        giver["id"], position, exchange_id, exchange["receiver"], giver["organisation"], 1, sign,
+        minutes, giver["balance"], giver["given"], giver["received"], service_date, recorded_at,
+        category,
+    )  # fmt: skip
+    receiver = accounts[exchange["receiver"]]
+    receiver["balance"] -= minutes
+    receiver["received"] += minutes
+    receiver["last_activity"] = recorded_at
+    received = (
+        receiver["id"], position, exchange_id, exchange["giver"], receiver["organisation"], 0,
+        sign, -minutes, receiver["balance"], receiver["given"], receiver["received"],
+        service_date, recorded_at, category,
+    )  # fmt: skip
+    return [gave, received]
 
 
 def _days(events: Sequence[LogEvent]) -> list[tuple[str, int]]:

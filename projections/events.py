@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, uuid5
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from projections.log_rows import stored_rows
+from projections.log_rows import Row, page_rows
 
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:timebank-ledger:event")
 _NAMESPACE = EVENT_ID_NAMESPACE.bytes
@@ -87,11 +87,33 @@ def decode(notification: Notification) -> LogEvent:
 
 
 def _decode(position: int, stream: str, version: int, type_: str, state: Any) -> LogEvent:
+    data, recorded_at = _data(state)
+    return LogEvent(position, stream, version, type_, recorded_at, data)
+
+
+def _data(state: Any) -> tuple[dict[str, Any], str]:
+    """An event's data and `recorded_at`, from its stored JSON state."""
     data = orjson.loads(state)
     timestamp = data.pop("timestamp")
     data.pop("originator_topic", None)
     recorded_at = timestamp["_data_"] if isinstance(timestamp, dict) else str(timestamp)
-    return LogEvent(position, stream, version, type_, _utc_iso(recorded_at), data)
+    return data, _utc_iso(recorded_at)
+
+
+def audit_row(row: Row) -> dict[str, Any]:
+    """`decode(...).as_audit()` of one stored row, without the `LogEvent` in between: the
+    audit chain of a rebuild hashes every event of the log, and wants nothing else of it."""
+    position, stream, version, topic, state = row
+    data, recorded_at = _data(state)
+    return {
+        "position": position,
+        "id": _uuid5(f"{stream}@{version}"),
+        "stream": stream,
+        "version": version,
+        "type": topic.rpartition(":")[2],
+        "recorded_at": recorded_at,
+        "data": data,
+    }
 
 
 def _utc_iso(value: str) -> str:
@@ -125,10 +147,10 @@ def read_page(
     Reads the stored rows directly, as plain tuples: replay speed depends on it, and
     skipping the JSON of events a projection ignores roughly halves the decoding.
     """
-    rows = stored_rows(recorder, after, limit, types)
+    rows, last, read = page_rows(recorder, after, limit, types)
     events = []
     for position, stream, version, topic, state in rows:
         type_ = topic.rpartition(":")[2]
         if types is None or type_ in types:
             events.append(_decode(position, stream, version, type_, state))
-    return LogPage(events, rows[-1][0] if rows else after, len(rows))
+    return LogPage(events, last, read)

@@ -131,6 +131,10 @@ class ViewStore(TrackingRecorder):
         if cursor.rowcount != 1:
             raise StaleProjection(f"{name} is no longer at {previous}: another runner moved it")
 
+    def position_of(self, cursor: Cursor, name: str) -> int:
+        """A projection's position as `cursor`'s transaction sees it."""
+        return self._position(cursor, name)
+
     @staticmethod
     def _position(cursor: Cursor, name: str) -> int:
         row = cursor.execute(
