@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
@@ -66,15 +68,31 @@ class Account(LedgerAggregate):
     # The event methods below only change state: a rule inside them would make old
     # histories fail to load when the rule changes.
 
-    @event("Earned")
-    def earn(self, exchange_id: str, minutes: int) -> None:
-        self.balance += minutes
-        self.given += minutes
+    # Earned and Spent are declared as classes, not with `@event`: two of the three events
+    # of every exchange, and the decorator's argument matching cost more than the rest of
+    # the event. Stored form and topics are the same either way.
 
-    @event("Spent")
+    class Earned(LedgerAggregate.Event):
+        exchange_id: str
+        minutes: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.balance += self.minutes
+            aggregate.given += self.minutes
+
+    class Spent(LedgerAggregate.Event):
+        exchange_id: str
+        minutes: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.balance -= self.minutes
+            aggregate.received += self.minutes
+
+    def earn(self, exchange_id: str, minutes: int) -> None:
+        self.trigger_event(self.Earned, exchange_id=exchange_id, minutes=minutes)
+
     def spend(self, exchange_id: str, minutes: int) -> None:
-        self.balance -= minutes
-        self.received += minutes
+        self.trigger_event(self.Spent, exchange_id=exchange_id, minutes=minutes)
 
     @event("EarningReversed")
     def reverse_earning(self, exchange_id: str, minutes: int) -> None:
