@@ -26,7 +26,7 @@ from api.probe import Probe
 from api.ratelimit import RateLimiter
 from api.routers import accounts, audit, exchanges, operations, organisations, summary
 from api.settings import ApiSettings
-from api.strict import reject_control_characters, reject_unknown_query
+from api.strict import strict_input
 from ledger import Ledger
 from projections import open_read_models
 from projections.audit_log import AuditLog
@@ -56,7 +56,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=_lifespan,
-        dependencies=[Depends(reject_unknown_query), Depends(reject_control_characters)],
+        dependencies=[Depends(strict_input)],
         docs_url=None,
         redoc_url=None,
         # Off: nothing here exports OpenTelemetry, and the check whether anything does (an

@@ -53,23 +53,21 @@ async def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
-async def get_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.limiter
-    return limiter
-
-
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
-LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-async def get_caller(
-    ledger: LedgerDep, settings: SettingsDep, limiter: LimiterDep, credentials: Credentials
-) -> Principal:
-    """Checking a key reads the database; the check is awaited, not run in a worker thread."""
+async def get_caller(request: Request, credentials: Credentials) -> Principal:
+    """Checking a key reads the database; the check is awaited, not run in a worker thread.
+    Ledger, settings and limiter come straight from the app: every dependency, even one
+    that only returns an attribute, costs every request."""
+    state = request.app.state
+    ledger: Ledger = state.ledger
+    settings: ApiSettings = state.settings
+    limiter: RateLimiter = state.limiter
     if credentials is None:
         raise Unauthorised("send your key as 'Authorization: Bearer <key>'")
     principal = await asyncio.wrap_future(
