@@ -32,7 +32,7 @@ def position_of(recorder: ApplicationRecorder, stream: str, version: int) -> int
         query = SQL(
             "SELECT notification_id FROM {}.{} WHERE originator_id=%s AND originator_version=%s"
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
-        with recorder.datastore.transaction(commit=False) as curs:
+        with recorder.datastore.cursor() as curs:  # one statement: no transaction needed
             curs.execute(query, (stream, version))
             pg_row = curs.fetchone()
         assert pg_row is not None
@@ -53,7 +53,9 @@ def last_events(recorder: ApplicationRecorder, streams: list[str]) -> dict[str, 
             " FROM {}.{} WHERE originator_id = ANY(%s)"
             " ORDER BY originator_id, originator_version DESC"
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
-        with recorder.datastore.transaction(commit=False) as curs:
+        # A single statement on an autocommit connection: no BEGIN and ROLLBACK around it,
+        # one round trip instead of three.
+        with recorder.datastore.cursor() as curs:
             curs.execute(query, (streams,), prepare=True)
             rows = curs.fetchall()
         return {
