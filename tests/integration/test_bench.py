@@ -40,3 +40,22 @@ def test_every_benchmark_figure_is_written_on_a_tiny_run(tmp_path: Path) -> None
     assert missing == []
     assert all(isinstance(results[key], int | float) for key, _, _ in TARGETS)
     assert results["post_http_failed"] == 0
+
+
+def test_a_profile_is_summarised_by_the_part_of_the_request_path_each_sample_is_in() -> None:
+    from bench.profile import summarise
+
+    raw = [
+        "thread (1): MainThread;run (uvicorn/main.py:1);solve_dependencies (fastapi/x.py:2) 30",
+        "thread (2): ledger-writer;LedgerBase.save (ledger/base.py:3);"
+        "insert_events (ledger/store.py:4) 50",
+        "thread (2): ledger-writer;LedgerBase.save (ledger/base.py:3) 15",
+        "thread (3): somewhere;elsewhere (x.py:1) 5",
+        "not a sample line",
+    ]
+    assert summarise(raw) == [
+        ("database: insert", 0.5),
+        ("FastAPI: dependencies (body, key, checks)", 0.3),
+        ("ledger: save (events to rows)", 0.15),
+        ("other", 0.05),
+    ]
