@@ -22,7 +22,8 @@ def replay(database_url: str, events: int, tmp: Path) -> dict[str, float]:
     env = {**os.environ, "TIMEBANK_DATABASE_URL": database_url}
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(TIMEBANK), "replay"],
+        # --wait: the server's projection worker may still be letting go of its locks.
+        [sys.executable, "-c", MEASURE, str(TIMEBANK), "replay", "--wait", "60"],
         env=env, cwd=tmp, capture_output=True, text=True, check=True, timeout=1800,
     )  # fmt: skip
     elapsed = time.perf_counter() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -56,11 +57,16 @@ def running(database_url: str, workers: int, tmp: Path) -> Iterator[Server]:
         process = subprocess.Popen(command, env=env, cwd=tmp, stdout=log, stderr=log,
                                    start_new_session=True)  # fmt: skip
     server = Server(f"http://127.0.0.1:{port}", admin_key, process)
+    tree: list[int] = []
     try:
         _wait_ready(server, tmp / "server.log")
         yield server
     finally:
+        tree = server.tree()
         _stop_group(process)
+        # The projection worker runs in a session of its own (so that a Ctrl-C reaches only
+        # the server): wait for it too, or a replay could find its lock still held.
+        _wait_gone(tree)
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
@@ -78,6 +84,30 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + 10
         while _group_alive(process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
+
+
+def _wait_gone(pids: list[int], timeout: float = 30) -> None:
+    """Wait for these processes to exit; kill what is left after `timeout`, then wait as long."""
+    for last_round in (False, True):
+        deadline = time.monotonic() + timeout
+        while alive := [p for p in pids if Path(f"/proc/{p}").exists() and not _zombie(p)]:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        else:
+            return
+        if last_round:
+            return
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return False
 
 
 def _group_alive(group: int) -> bool:
