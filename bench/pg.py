@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import psycopg
 
@@ -53,3 +54,20 @@ class PgTarget:
 
 def default_target() -> PgTarget:
     return PgTarget(ADMIN_URL)
+
+
+def wait_for_every_projection(url: str, position: int, timeout: float = 600) -> None:
+    """Until every projection, the audit chain too (no read waits for it), has reached
+    `position`: reads timed while the projection worker still catches up on the other core
+    would time that contention rather than the reads."""
+    base, _, query = url.partition("?")
+    schema = parse_qs(query)["schema"][0]
+    deadline = time.monotonic() + timeout
+    lowest = f'SELECT min(position) FROM "{schema}".projection_tracking'  # noqa: S608 (ours)
+    with psycopg.connect(base, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(lowest).fetchone()  # type: ignore[call-overload]
+            if row is not None and row[0] is not None and row[0] >= position:
+                return
+            time.sleep(0.2)
+    raise RuntimeError(f"the projections did not reach position {position}")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import dblimit, http, replay, server, writes
-from bench.pg import PgTarget, default_target
+from bench.pg import PgTarget, default_target, wait_for_every_projection
 
 Results = dict[str, Any]
 
@@ -90,6 +90,7 @@ def _http_postgres(target: PgTarget, sizes: dict[str, int]) -> Results:
             small = sizes["balance_events_small"]
             _, position = http.post_batches(running, key, max(1, small // 3000))
             http.wait_for_projections(running, key, position)
+            wait_for_every_projection(url, position)
             figures["balance_p99_ms_10k"] = http.read_load(
                 running, key, sizes["balance_seconds"]
             ).p99_ms
@@ -101,6 +102,7 @@ def _http_postgres(target: PgTarget, sizes: dict[str, int]) -> Results:
             )
             position = _fill(running, key, sizes["balance_events_large"])
             http.wait_for_projections(running, key, position)
+            wait_for_every_projection(url, position)
             figures["balance_p99_ms_1m"] = http.read_load(
                 running, key, sizes["balance_seconds"]
             ).p99_ms
