@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 
+from bench import dblimit
+from bench.pg import PgTarget
 from ledger import ExchangeRequest, Ledger, parse_database_url
 
 ORG = "bench-org"
@@ -25,6 +28,22 @@ def post_sequential(url: str, count: int) -> float:
         return _post(ledger, count, lambda i: (f"m{i % MEMBERS}", f"m{(i + 1) % MEMBERS}"))
     finally:
         ledger.close()
+
+
+def sequential_ratio(url: str, target: PgTarget, rounds: int, count: int) -> float:
+    """Sequential posting over the database's one-client commit rate, the median of rounds
+    that measure one right after the other: the machine's speed drifts over minutes, so two
+    figures taken minutes apart can be off by a quarter against each other."""
+    ledger = prepared_ledger(url)
+    ratios = []
+    try:
+        for _ in range(rounds):
+            limit = dblimit.insert_tps(target, 1, seconds=1)
+            rate = _post(ledger, count, lambda i: (f"m{i % MEMBERS}", f"m{(i + 1) % MEMBERS}"))
+            ratios.append(rate / limit)
+    finally:
+        ledger.close()
+    return statistics.median(ratios)
 
 
 def post_history_ratio(url: str, history: int, count: int) -> dict[str, float]:
