@@ -25,7 +25,7 @@ def post_sequential(url: str, count: int) -> float:
     """Exchanges per second, one `record_exchange` call after another."""
     ledger = prepared_ledger(url)
     try:
-        return _post(ledger, count, lambda i: (f"m{i % MEMBERS}", f"m{(i + 1) % MEMBERS}"))
+        return _post(ledger, count, _neighbours)
     finally:
         ledger.close()
 
@@ -39,11 +39,16 @@ def sequential_ratio(url: str, target: PgTarget, rounds: int, count: int) -> flo
     try:
         for _ in range(rounds):
             limit = dblimit.insert_tps(target, 1, seconds=1)
-            rate = _post(ledger, count, lambda i: (f"m{i % MEMBERS}", f"m{(i + 1) % MEMBERS}"))
+            rate = _post(ledger, count, _neighbours)
             ratios.append(rate / limit)
     finally:
         ledger.close()
     return statistics.median(ratios)
+
+
+def _neighbours(i: int) -> tuple[str, str]:
+    """The i-th exchange's giver and receiver: each member gives to the next, in turn."""
+    return f"m{i % MEMBERS}", f"m{(i + 1) % MEMBERS}"
 
 
 def post_history_ratio(url: str, history: int, count: int) -> dict[str, float]:
