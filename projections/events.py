@@ -110,7 +110,7 @@ def audit_row(row: Row) -> dict[str, Any]:
         "id": _uuid5(f"{stream}@{version}"),
         "stream": stream,
         "version": version,
-        "type": topic.rpartition(":")[2],
+        "type": event_type(topic),
         "recorded_at": recorded_at,
         "data": data,
     }
@@ -150,7 +150,7 @@ def read_page(
     rows, last, read = page_rows(recorder, after, limit, types)
     events = []
     for position, stream, version, topic, state in rows:
-        type_ = topic.rpartition(":")[2]
+        type_ = event_type(topic)
         if types is None or type_ in types:
             events.append(_decode(position, stream, version, type_, state))
     return LogPage(events, last, read)
