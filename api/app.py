@@ -23,7 +23,7 @@ from api.middleware import (
 )
 from api.openapi import DESCRIPTION, TAGS, TITLE, problem_schema
 from api.probe import Probe
-from api.ratelimit import RateLimiter
+from api.ratelimit import Limits
 from api.routers import accounts, audit, exchanges, operations, organisations, summary
 from api.settings import ApiSettings
 from api.strict import strict_input
@@ -70,8 +70,8 @@ def create_app(
     app.state.read_models_factory = read_models_factory or open_read_models
     app.state.probe = Probe(lambda: _positions(app))
     app.state.metrics = Metrics(app.state.probe.positions)
-    rate = app.state.settings.rate_limit
-    app.state.limiter = RateLimiter(rate, burst=max(1, int(rate * 2)))
+    settings = app.state.settings
+    app.state.limits = Limits.of(settings.rate_limit, settings.address_rate_limit)
     errors.install(app)
     for module in (organisations, accounts, exchanges, summary, audit, operations):
         for router in _routers_of(module):

@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.metrics import Metrics
 from api.problems import RateLimited, Unauthorised, Unavailable
-from api.ratelimit import RateLimiter
+from api.ratelimit import Limits
 from api.settings import ApiSettings
 from domain.errors import Forbidden
 from ledger import Ledger, Principal
@@ -62,23 +62,30 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 async def get_caller(request: Request, credentials: Credentials) -> Principal:
     """Checking a key reads the database; the check is awaited, not run in a worker thread.
-    Ledger, settings and limiter come straight from the app: every dependency, even one
+    Ledger, settings and limits come straight from the app: every dependency, even one
     that only returns an attribute, costs every request."""
     state = request.app.state
     ledger: Ledger = state.ledger
     settings: ApiSettings = state.settings
-    limiter: RateLimiter = state.limiter
-    if credentials is None:
-        raise Unauthorised("send your key as 'Authorization: Bearer <key>'")
-    principal = await asyncio.wrap_future(
-        ledger.submit_authentication(credentials.credentials, admin_key=settings.admin_key)
-    )
-    if principal is None:
-        raise Unauthorised("this key is unknown or has been revoked")
-    wait = limiter.take(principal.key_id)
-    if wait is not None:
+    limits: Limits = state.limits
+    if (wait := limits.before_authentication(request)) is not None:
         raise RateLimited(
-            f"this key made more than {limiter.rate:g} requests a second; retry in {wait} s",
+            f"too many requests without a valid key from this address; retry in {wait} s",
+            retry_after=wait,
+        )
+    principal = None
+    if credentials is not None:
+        principal = await asyncio.wrap_future(
+            ledger.submit_authentication(credentials.credentials, admin_key=settings.admin_key)
+        )
+    if principal is None:
+        limits.failed_authentication(request)
+        if credentials is None:
+            raise Unauthorised("send your key as 'Authorization: Bearer <key>'")
+        raise Unauthorised("this key is unknown or has been revoked")
+    if (wait := limits.for_key(principal.key_id)) is not None:
+        raise RateLimited(
+            f"this key made more than {limits.keys.rate:g} requests a second; retry in {wait} s",
             retry_after=wait,
         )
     return principal

@@ -21,6 +21,8 @@ class ApiSettings:
     """/readyz answers 503 while the read models trail the log by more events than this."""
     rate_limit: float = 100.0
     """Requests a second each key may make on average (bursts of twice that); 0: no limit."""
+    address_rate_limit: float = 50.0
+    """Requests a second without a valid key, per client address (bursts of twice that)."""
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -29,4 +31,5 @@ class ApiSettings:
             max_body_bytes=int(os.environ.get("TIMEBANK_MAX_BODY_BYTES", MiB)),
             ready_max_lag=int(os.environ.get("TIMEBANK_READY_MAX_LAG", 1000)),
             rate_limit=float(os.environ.get("TIMEBANK_RATE_LIMIT", 100.0)),
+            address_rate_limit=float(os.environ.get("TIMEBANK_ADDRESS_RATE_LIMIT", 50.0)),
         )

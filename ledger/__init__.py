@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ledger.access import AccessUseCases
 from ledger.accounts import UNSET, AccountUseCases
 from ledger.exchanges import ExchangeUseCases
 from ledger.records import (
@@ -14,14 +13,16 @@ from ledger.records import (
     OrganisationRecord,
     Principal,
 )
+from ledger.sessions import SESSION_SECONDS, SessionUseCases
 from ledger.settings import Database, parse_database_url
 
 
-class Ledger(AccessUseCases, AccountUseCases, ExchangeUseCases):
+class Ledger(SessionUseCases, AccountUseCases, ExchangeUseCases):
     """The time-credit ledger shared by partner organisations."""
 
 
 __all__ = [
+    "SESSION_SECONDS",
     "UNSET",
     "AccountRecord",
     "BatchRecord",

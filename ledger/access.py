@@ -108,7 +108,15 @@ class AccessUseCases(LedgerBase):
         return {}
 
     def _principal(self, key_id: str, secret: str, last: StoredEvent | None) -> Principal | None:
-        """A key's only events are Issued and Revoked, so its last one says whether it works."""
+        principal = self._key_principal(key_id, last)
+        issued: Any = self._issued_keys.get(key_stream(key_id))
+        if principal is None or not hmac.compare_digest(issued.secret_hash, hash_secret(secret)):
+            return None
+        return principal
+
+    def _key_principal(self, key_id: str, last: StoredEvent | None) -> Principal | None:
+        """Whose key it is while it works, the secret aside (sessions checked it at sign-in).
+        A key's only events are Issued and Revoked, so its last one says whether it works."""
         if last is None or last.topic.endswith("AccessKey.Revoked"):
             return None
         stream = str(last.originator_id)
@@ -118,8 +126,6 @@ class AccessUseCases(LedgerBase):
             if not isinstance(issued, LedgerCreated):
                 return None
             self._issued_keys[stream] = issued
-        if not hmac.compare_digest(issued.secret_hash, hash_secret(secret)):
-            return None
         return Principal(key_id, issued.role, issued.organisation, issued.label)
 
     def _issue(

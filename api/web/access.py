@@ -10,19 +10,33 @@ from fastapi import Depends, Path, Request
 
 from api.deps import LedgerDep, ReadModelsDep, SettingsDep
 from api.problems import Unavailable
-from api.web.session import ROLES, NotFound, Refused, SignInRequired, Visitor, session_of
+from api.ratelimit import Limits
+from api.web.session import (
+    ROLES,
+    NotFound,
+    Refused,
+    SignInRequired,
+    TooManyRequests,
+    Visitor,
+    session_of,
+)
 from projections.queries import ReadModels
 from projections.store import ViewStore
 
 
-def current_visitor(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Visitor:
-    """Runs in a worker thread: the key is checked against the ledger on every request."""
+def current_visitor(request: Request, ledger: LedgerDep) -> Visitor:
+    """Runs in a worker thread: the session, and the key behind it, are checked on every
+    request, taking from the same rate limits as the API's."""
+    limits: Limits = request.app.state.limits
+    if (wait := limits.before_authentication(request)) is not None:
+        raise TooManyRequests(wait)
     session = session_of(request)
-    if session is None or session.key is None:
+    principal = ledger.session_principal(session.token) if session is not None else None
+    if session is None or principal is None or principal.role not in ROLES:
+        limits.failed_authentication(request)
         raise SignInRequired
-    principal = ledger.authenticate(session.key, admin_key=settings.admin_key)
-    if principal is None or principal.role not in ROLES:
-        raise SignInRequired
+    if (wait := limits.for_key(principal.key_id)) is not None:
+        raise TooManyRequests(wait)
     visitor = Visitor(principal, session)
     request.state.visitor = visitor
     return visitor

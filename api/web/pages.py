@@ -17,6 +17,7 @@ from api.web.session import (
     Refused,
     Session,
     SignInRequired,
+    TooManyRequests,
     Visitor,
     session_of,
 )
@@ -117,6 +118,7 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(TooManyRequests, _too_many_requests)
 
 
 def _sign_in_required(request: Request, error: Exception) -> Response:
@@ -136,3 +138,11 @@ def _not_found(request: Request, error: Exception) -> Response:
     assert isinstance(error, NotFound)
     visitor = getattr(request.state, "visitor", None)
     return render(request, "not_found.html", visitor, 404, message=error.message)
+
+
+def _too_many_requests(request: Request, error: Exception) -> Response:
+    assert isinstance(error, TooManyRequests)
+    visitor = getattr(request.state, "visitor", None)
+    response = render(request, "rate_limited.html", visitor, 429, wait=error.retry_after)
+    response.headers["retry-after"] = str(error.retry_after)
+    return response

@@ -8,9 +8,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import LedgerDep, ReadModelsDep, SettingsDep
+from api.ratelimit import Limits
 from api.web.access import VisitorDep
 from api.web.pages import render, see_other
-from api.web.session import ROLES, Session, clear_session, read_form, session_of, set_session
+from api.web.session import (
+    ROLES,
+    Session,
+    TooManyRequests,
+    clear_session,
+    read_form,
+    session_of,
+    set_session,
+)
+from ledger import Ledger, Principal
 from projections import broker_reads
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -54,28 +64,45 @@ def sign_in_page(
 
 @router.post("/sign-in")
 def sign_in(request: Request, form: FormDep, ledger: LedgerDep, settings: SettingsDep) -> Response:
+    limits: Limits = request.app.state.limits
+    if (wait := limits.before_authentication(request)) is not None:
+        raise TooManyRequests(wait)
     key, target = form.get("key", "").strip(), _safe_next(form.get("next", ""))
     principal = ledger.authenticate(key, admin_key=settings.admin_key) if key else None
-    error = None
-    if not key:
-        error = "Enter your key."
-    elif principal is None:
-        error = "This key is not known, or it has been revoked. Check that it was copied whole."
-    elif principal.role not in ROLES:
-        error = WRONG_ROLE.format(role="an admin" if principal.role == "admin" else "a poster")
-    if error is not None:
+    error = _refusal(key, principal)
+    if error is not None or principal is None:
+        limits.failed_authentication(request)
         return render(request, "sign_in.html", None, 422, next=target, errors={"key": error})
+    _end(request, ledger)
     response = see_other(target or "/app")
-    # A new nonce at sign-in: a session (and CSRF token) planted before it is worthless after.
-    set_session(request, response, Session.new(key))
+    # A new session id at sign-in: a cookie (and CSRF token) planted before it is worthless.
+    set_session(request, response, Session(ledger.start_session(principal)))
     return response
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, form: FormDep) -> Response:
+def sign_out(request: Request, form: FormDep, ledger: LedgerDep) -> Response:
+    """The session ends on the server: the same cookie, replayed, is signed out."""
+    _end(request, ledger)
     response = see_other("/app/sign-in?signed_out=1")
     clear_session(request, response)
     return response
+
+
+def _refusal(key: str, principal: Principal | None) -> str | None:
+    if not key:
+        return "Enter your key."
+    if principal is None:
+        return "This key is not known, or it has been revoked. Check that it was copied whole."
+    if principal.role not in ROLES:
+        return WRONG_ROLE.format(role="an admin" if principal.role == "admin" else "a poster")
+    return None
+
+
+def _end(request: Request, ledger: Ledger) -> None:
+    session = session_of(request)
+    if session is not None:
+        ledger.end_session(session.token)
 
 
 @router.get("/organisations")

@@ -1,50 +1,50 @@
-"""Who is signed in to the pages: a key in a cookie, checked on every request.
+"""Who is signed in to the pages: a random session id in a cookie, checked on the server.
 
-The cookie holds a random per-session nonce and the key itself, so every request is
-authenticated afresh by the ledger (a revoked key stops working at once) and any number of
-API processes can serve the pages without shared session state. The cookie is HttpOnly and
-SameSite=Strict, and Secure whenever the request came over https. Forms carry a CSRF token
-derived from the nonce; it is checked on every POST, signing in included (the sign-in page
-starts an anonymous session for that).
+The cookie holds only a session id (256 random bits); the ledger keeps its hash, the key it
+was opened with and when it expires (ledger/sessions.py), in the database, so any number of
+API processes serve the pages, sign-out ends the session for good, and a revoked key ends
+its sessions at once. Before sign-in the cookie holds a random nonce that starts no session.
+The cookie is HttpOnly and SameSite=Strict, and Secure whenever the request came over https.
+Forms carry a CSRF token derived from the cookie's value; it is checked on every POST,
+signing in included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
 
-from ledger import Principal
+from ledger import SESSION_SECONDS, Principal
 
 COOKIE = "timebank_session"
 CSRF_FIELD = "csrf_token"
 MAX_FORM_BYTES = 256 * 1024
-SESSION_SECONDS = 12 * 3600
 ROLES = ("broker", "auditor")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 @dataclass(frozen=True)
 class Session:
-    nonce: str
-    key: str | None = None
+    """The cookie's value: a session id once signed in, a nonce before."""
+
+    token: str
 
     @classmethod
-    def new(cls, key: str | None = None) -> Session:
-        return cls(secrets.token_urlsafe(24), key)
+    def new(cls) -> Session:
+        return cls(secrets.token_urlsafe(24))
 
     @property
     def csrf_token(self) -> str:
-        return hmac.new(self.nonce.encode(), b"timebank-csrf", hashlib.sha256).hexdigest()
+        return hmac.new(self.token.encode(), b"timebank-csrf", hashlib.sha256).hexdigest()
 
     def accepts(self, token: str) -> bool:
         return hmac.compare_digest(self.csrf_token.encode(), token.encode())
-
-    def cookie_value(self) -> str:
-        return f"{self.nonce}.{self.key}" if self.key else self.nonce
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,14 @@ class Refused(Exception):
         self.message = message
 
 
+class TooManyRequests(Exception):
+    """Over the rate limit (per key, or per address before sign-in): a plain 429 page."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class NotFound(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -83,16 +91,13 @@ class NotFound(Exception):
 
 def session_of(request: Request) -> Session | None:
     value = request.cookies.get(COOKIE, "")
-    nonce, _, key = value.partition(".")
-    if len(nonce) < 16:
-        return None
-    return Session(nonce, key or None)
+    return Session(value) if TOKEN.fullmatch(value) else None
 
 
 def set_session(request: Request, response: Response, session: Session) -> None:
     response.set_cookie(
         COOKIE,
-        session.cookie_value(),
+        session.token,
         max_age=SESSION_SECONDS,
         path="/app",
         secure=request.url.scheme == "https",
