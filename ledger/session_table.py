@@ -30,7 +30,6 @@ FIND = "SELECT key_id FROM {table} WHERE id_hash = ? AND expires_at > ?"
 DELETE = "DELETE FROM {table} WHERE id_hash = ?"
 DELETE_OF_KEY = "DELETE FROM {table} WHERE key_id = ?"
 DELETE_EXPIRED = "DELETE FROM {table} WHERE expires_at <= ?"
-EXPIRE_ALL = "UPDATE {table} SET expires_at = 0"
 
 
 class SessionTable(Protocol):
@@ -39,7 +38,6 @@ class SessionTable(Protocol):
     def delete(self, id_hash: str) -> None: ...
     def delete_of_key(self, key_id: str) -> None: ...
     def delete_expired(self, now: int) -> None: ...
-    def expire_all(self) -> None: ...
 
 
 def session_table(recorder: ApplicationRecorder, env: dict[str, str]) -> SessionTable:
@@ -81,9 +79,6 @@ class SqlSessionTable:
 
     def delete_expired(self, now: int) -> None:
         self._run(DELETE_EXPIRED, now)
-
-    def expire_all(self) -> None:
-        self._run(EXPIRE_ALL)
 
     def _run(self, statement: str, *params: object) -> None:
         with self._cursor(statement) as (cursor, query):
@@ -127,10 +122,6 @@ class MemorySessionTable:
 
     def delete_expired(self, now: int) -> None:
         self._keep(lambda row: row[2] > now)
-
-    def expire_all(self) -> None:
-        with self._lock:
-            self._rows = {h: (key, issued, 0) for h, (key, issued, _) in self._rows.items()}
 
     def _keep(self, kept: Any) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 
 Row = dict[str, Any]
+INT64_MAX = 2**63 - 1
 SORT_KEYS = {  # name -> SQL expression; ties are broken by `id`, ascending either way
     "ref": "id",
     "balance": "balance",
@@ -95,9 +96,12 @@ def _cursor(after: str, sort: str) -> tuple[Any, str]:
         raise InvalidRequest("after must be the `next` of a previous page", field="after")
     if sort in ("balance", "given", "received"):
         try:
-            return int(value), last_id
+            number = int(value)
         except ValueError:
-            raise InvalidRequest("after must be the `next` of a previous page") from None
+            number = INT64_MAX + 1
+        if not -INT64_MAX - 1 <= number <= INT64_MAX:  # the database's integers: 64 bits
+            raise InvalidRequest("after must be the `next` of a previous page", field="after")
+        return number, last_id
     return value, last_id
 
 

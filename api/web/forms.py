@@ -8,6 +8,7 @@ unknown accounts) are then placed next to the field they concern (see `refusals`
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,6 +17,8 @@ from ledger import ExchangeRequest
 REF = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ORG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 CATEGORY = re.compile(r"[a-z0-9-]{1,40}")
+# ASCII digits only: str.isdigit also takes "²" and other digits that int() refuses.
+NUMBER = re.compile(r"[0-9]+")
 NOTE_MAX, MAX_MINUTES, MAX_RECEIVERS = 500, 1440, 1000
 
 
@@ -50,11 +53,12 @@ def minutes(form: Form) -> int:
     """Hours and minutes, together between 1 minute and 24 hours."""
     total = 0
     for name, factor in (("hours", 60), ("minutes", 1)):
-        text = form.text(name) or "0"
-        if not text.isdigit():
+        text = form.text(name).lstrip("0") or "0"
+        if not NUMBER.fullmatch(text):
             form.fail("time", "Enter whole hours and minutes, as numbers.")
             return 0
-        total += int(text) * factor
+        # More than four digits is more than a day, and int() refuses thousands of digits.
+        total += int(text) * factor if len(text) <= 4 else MAX_MINUTES + 1
     if not 1 <= total <= MAX_MINUTES:
         form.fail("time", "The time must be at least 1 minute and at most 24 hours.")
     return total
@@ -109,18 +113,25 @@ def exchange(form: Form, org: str, today: date) -> ExchangeRequest | None:
 def group_session(form: Form, org: str, today: date) -> list[ExchangeRequest] | None:
     """One giver, many receivers (a line, comma or space apart): one exchange each."""
     giver = account_id(form, "giver", org)
-    refs = form.text("receivers").replace(",", " ").split()
-    receivers = [account_id(form, "receivers", org, ref) for ref in refs]
-    if not refs:
-        form.fail("receivers", "Enter the refs of the people who took part.")
-    elif len(refs) > MAX_RECEIVERS:
-        form.fail("receivers", f"A session takes at most {MAX_RECEIVERS} receivers.")
-    twice = sorted({ref for ref in refs if refs.count(ref) > 1})
-    if twice:
-        form.fail("receivers", f"Listed more than once: {', '.join(twice)}.")
+    receivers = [account_id(form, "receivers", org, ref) for ref in receiver_refs(form)]
     if giver in receivers:
         form.fail("receivers", "The giver cannot also be one of the receivers.")
     shared = (minutes(form), service_date(form, today), category(form), note(form))
     if form.errors:
         return None
     return [ExchangeRequest(giver, receiver, *shared) for receiver in receivers]
+
+
+def receiver_refs(form: Form) -> list[str]:
+    """The receivers' refs, counted before any is read: each pass over them is linear, and a
+    form of 65,000 refs is refused for its number alone."""
+    refs = form.text("receivers").replace(",", " ").split()
+    if not refs:
+        form.fail("receivers", "Enter the refs of the people who took part.")
+    elif len(refs) > MAX_RECEIVERS:
+        form.fail("receivers", f"A session takes at most {MAX_RECEIVERS} receivers.")
+        return []
+    twice = sorted(ref for ref, times in Counter(refs).items() if times > 1)
+    if twice:
+        form.fail("receivers", f"Listed more than once: {', '.join(twice)}.")
+    return refs
