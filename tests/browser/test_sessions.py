@@ -129,3 +129,18 @@ def test_the_session_cookie_is_httponly_strict_and_secure_over_https(
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert {"httponly", "samesite=strict", "path=/app"} <= flags
     assert ("secure" in flags) is secure
+
+
+def test_the_cookie_sent_again_after_sign_out_is_signed_out(
+    site: Site, browser_like: httpx.Client
+) -> None:
+    org = make_org(site, [])
+    signed_in(browser_like, org.broker)
+    kept = browser_like.cookies["timebank_session"]
+    token = token_of(browser_like.get(f"/app/o/{org.id}"))
+    assert browser_like.post("/app/sign-out", data={"csrf_token": token}).status_code == 303
+    browser_like.cookies.clear()
+    browser_like.cookies.set("timebank_session", kept, path="/app")
+    response = browser_like.get(f"/app/o/{org.id}")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/app/sign-in?next=")
