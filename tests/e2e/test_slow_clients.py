@@ -35,7 +35,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def address(server: Server) -> tuple[str, int]:
     parsed = urlparse(server.base_url)
-    assert parsed.hostname == "127.0.0.1" and parsed.port is not None
+    assert parsed.hostname == "127.0.0.1"  # loopback only
+    assert parsed.port is not None
     return parsed.hostname, parsed.port
 
 
