@@ -21,6 +21,8 @@ class ApiSettings:
     """/readyz answers 503 while the read models trail the log by more events than this."""
     rate_limit: float = 100.0
     """Requests a second each key may make on average (bursts of twice that); 0: no limit."""
+    metrics_public: bool = False
+    """/metrics without a key (for a scraper on a private network); else admin or auditor."""
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -29,4 +31,10 @@ class ApiSettings:
             max_body_bytes=int(os.environ.get("TIMEBANK_MAX_BODY_BYTES", MiB)),
             ready_max_lag=int(os.environ.get("TIMEBANK_READY_MAX_LAG", 1000)),
             rate_limit=float(os.environ.get("TIMEBANK_RATE_LIMIT", 100.0)),
+            metrics_public=_flag(os.environ.get("TIMEBANK_METRICS_PUBLIC", "false")),
         )
+
+
+def _flag(text: str) -> bool:
+    """Only a clear yes opens anything: a typo keeps the safe default."""
+    return text.strip().lower() in ("1", "true", "yes", "on")
