@@ -63,7 +63,12 @@ def register(commands: Any) -> None:
     check.add_argument("file", nargs="?", type=Path, metavar="FILE", help="an export")
     check.add_argument("--database", action="store_true", help="the configured database")
     check.add_argument("--checkpoint", type=Path, help="a signed checkpoint you kept (JSON)")
-    check.add_argument("--public-key", metavar="KEY", help="expected signer: base64 or PEM file")
+    check.add_argument(
+        "--public-key",
+        metavar="KEY",
+        help="the signer to pin, base64 or PEM file (default: the configured signing key, if here;"
+        " a checkpoint with neither fails)",
+    )
     check.add_argument("--baseline", type=Path, metavar="EXPORT", help="an earlier export kept")
     check.set_defaults(handler=_verify, parser=check)
     balances = sub.add_parser("balances", help="replay an export: CSV account,balance")
