@@ -28,4 +28,7 @@ ENVIRONMENT: dict[str, str] = {
     "TIMEBANK_ADDRESS_RATE_LIMIT": "requests a second without a valid key, per address (50)",
     "TIMEBANK_CHECKPOINT_EVERY": "events between signed audit checkpoints (default 1000)",
     "TIMEBANK_CHECKPOINT_SECONDS": "longest wait before a checkpoint covers new events (10)",
+    "TIMEBANK_METRICS_PUBLIC": "true: /metrics needs no key (default false: admin or auditor)",
+    "TIMEBANK_HEADER_TIMEOUT_SECONDS": "longest a client may take to send a request head (10)",
+    "TIMEBANK_LIMIT_CONCURRENCY": "connections or requests per API process past which: 503 (256)",
 }

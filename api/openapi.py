@@ -38,7 +38,10 @@ TAGS: list[dict[str, Any]] = [
     {"name": "exchanges", "description": "Time given and received, within and across partners."},
     {"name": "reports", "description": "Figures for funders: summaries by organisation."},
     {"name": "audit", "description": "The hash-chained event log and its signed checkpoints."},
-    {"name": "operations", "description": "Health, readiness and metrics (no key needed)."},
+    {
+        "name": "operations",
+        "description": "Health and readiness (no key needed); metrics (an admin or auditor key).",
+    },
 ]
 
 STATUS_CODES: dict[int, tuple[str, ...]] = {

@@ -23,6 +23,8 @@ class ApiSettings:
     """Requests a second each key may make on average (bursts of twice that); 0: no limit."""
     address_rate_limit: float = 50.0
     """Requests a second without a valid key, per client address (bursts of twice that)."""
+    metrics_public: bool = False
+    """/metrics without a key (for a scraper on a private network); else admin or auditor."""
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -32,4 +34,10 @@ class ApiSettings:
             ready_max_lag=int(os.environ.get("TIMEBANK_READY_MAX_LAG", 1000)),
             rate_limit=float(os.environ.get("TIMEBANK_RATE_LIMIT", 100.0)),
             address_rate_limit=float(os.environ.get("TIMEBANK_ADDRESS_RATE_LIMIT", 50.0)),
+            metrics_public=_flag(os.environ.get("TIMEBANK_METRICS_PUBLIC", "false")),
         )
+
+
+def _flag(text: str) -> bool:
+    """Only a clear yes opens anything: a typo keeps the safe default."""
+    return text.strip().lower() in ("1", "true", "yes", "on")

@@ -8,6 +8,7 @@ run as a formula (=, +, -, @ first) are written with a leading apostrophe.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
 
+from ledger.files import open_private
 from projections.events import LogEvent, read_log
 
 PAGE = 5000
@@ -131,7 +133,7 @@ def _involves(row: dict[str, Any], organisation: str | None) -> bool:
 
 
 def _write(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as out:
+    with os.fdopen(open_private(path), "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from ledger.files import create_private
+
 DEFAULT_DATABASE_URL = "sqlite:///var/timebank.sqlite3"
 DATABASE_URL_VAR = "TIMEBANK_DATABASE_URL"
 
@@ -57,6 +59,8 @@ def _sqlite_env(path: str) -> dict[str, str]:
         raise SettingsError("a sqlite URL needs a file path, e.g. sqlite:///var/timebank.sqlite3")
     db_file = Path(relative)
     db_file.parent.mkdir(parents=True, exist_ok=True)
+    if relative != ":memory:":
+        create_private(db_file)  # before SQLite makes it, and its -wal and -shm, world-readable
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(db_file),

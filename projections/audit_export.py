@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from ledger.files import open_private
 from projections.audit_signing import checkpoint_problem
 from projections.audit_verify import ChainBroken, Entry, Mark
 
@@ -52,10 +53,11 @@ def write_export(events: Iterable[dict[str, Any]], out: BinaryIO, progress: Prog
 
 
 def export_to(path: Path, events: Iterable[dict[str, Any]], progress: Progress) -> int:
-    """Write to a temporary file and rename: an interrupted export leaves no half file."""
+    """Write to a temporary file and rename: an interrupted export leaves no half file.
+    The file is its owner's only (0600): it holds every event of every organisation."""
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("wb") as out:
+        with os.fdopen(open_private(partial), "wb") as out:
             count = write_export(events, out, progress)
         os.replace(partial, path)
     finally:

@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger.files import open_private
 from projections.audit_chain import canonical
 
 SIGNING_KEY_VAR = "TIMEBANK_SIGNING_KEY"
@@ -61,7 +62,7 @@ def _create_key(path: Path) -> Ed25519PrivateKey:
         serialization.NoEncryption(),
     )
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = open_private(temporary, exclusive=True)
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
     try:

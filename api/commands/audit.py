@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from rich.progress import Progress
 
+from api.commands.audit_trust import UNPINNED, pinned_key, trust_notes
 from api.commands.export_csv import export_spreadsheets
 from api.progress import progress_bar
 from ledger import Ledger, parse_database_url
@@ -30,7 +31,6 @@ from projections.audit_signing import (
     SigningKeyError,
     load_signing_key,
     public_key_text,
-    read_public_key,
 )
 from projections.audit_verify import ChainBroken, Entry, Mark, Outcome, baseline_marks, verify
 from projections.runner import Runner
@@ -63,7 +63,12 @@ def register(commands: Any) -> None:
     check.add_argument("file", nargs="?", type=Path, metavar="FILE", help="an export")
     check.add_argument("--database", action="store_true", help="the configured database")
     check.add_argument("--checkpoint", type=Path, help="a signed checkpoint you kept (JSON)")
-    check.add_argument("--public-key", metavar="KEY", help="expected signer: base64 or PEM file")
+    check.add_argument(
+        "--public-key",
+        metavar="KEY",
+        help="the signer to pin, base64 or PEM file (default: the configured signing key, if here;"
+        " a checkpoint with neither fails)",
+    )
     check.add_argument("--baseline", type=Path, metavar="EXPORT", help="an earlier export kept")
     check.set_defaults(handler=_verify, parser=check)
     balances = sub.add_parser("balances", help="replay an export: CSV account,balance")
@@ -144,7 +149,11 @@ def _verify(args: argparse.Namespace) -> int:
     if (args.file is None) == (not args.database):
         args.parser.error("give either an export FILE or --database")
     try:
-        expected = read_public_key(args.public_key) if args.public_key else None
+        pin = pinned_key(args.public_key)
+        if args.checkpoint and pin is None:
+            print(f"failed: {UNPINNED}")
+            return 1
+        expected = pin.key if pin else None
         kept = [load_checkpoint(args.checkpoint, expected)] if args.checkpoint else []
         baseline = baseline_marks(read_export(args.baseline)) if args.baseline else ()
         if args.database:
@@ -158,14 +167,13 @@ def _verify(args: argparse.Namespace) -> int:
     except (OSError, SigningKeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    _report(outcome)
+    _report(outcome, trust_notes(outcome, pin, baseline=args.baseline is not None))
     return 0
 
 
 def _verify_database(kept: list[Mark], baseline: Iterable[Mark], expected: str | None) -> Outcome:
     with _database() as log:
-        signer = expected or _configured_public_key()
-        stored = stored_checkpoints(log.all_checkpoints(), signer)
+        stored = stored_checkpoints(log.all_checkpoints(), expected)
         head, _ = log.head()
         total = log.recorder.max_notification_id() or 0
         with _meter("verifying the database", total) as meter:
@@ -183,15 +191,10 @@ def _metered(entries: Iterable[Entry], meter: _Meter) -> Iterator[Entry]:
         yield entry
 
 
-def _configured_public_key() -> str | None:
-    key = load_signing_key(create=False)
-    return public_key_text(key) if key is not None else None
-
-
-def _report(outcome: Outcome) -> None:
+def _report(outcome: Outcome, notes: list[str]) -> None:
     print(f"ok: {outcome.events} events, head {outcome.head}")
-    if outcome.marks:
-        print(f"{outcome.marks} checkpoint hashes matched", file=sys.stderr)
+    for note in notes:
+        print(note, file=sys.stderr)
     if outcome.unchained:
         print(f"{outcome.unchained} latest events are not chained yet", file=sys.stderr)
 

@@ -43,6 +43,8 @@ def register(commands: Any) -> None:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api.server_limits import HeadTimeoutProtocol, ServerLimits
+
     try:
         database = parse_database_url(database_url())
     except SettingsError as error:
@@ -53,11 +55,13 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Pages for brokers and auditors: {base}/app", flush=True)
     print(f"Database: {_redacted(database.url)} ({database.kind})", flush=True)
     _offer_demo(database)
+    limits = ServerLimits.from_env()
     with _metrics_dir(args.workers), _projection_workers(not args.no_projections):
         uvicorn.run(
             "api.app:create_app",
             factory=True,
-            http="httptools",
+            http=HeadTimeoutProtocol,
+            limit_concurrency=limits.limit_concurrency,
             loop="uvloop",
             host=args.host,
             port=args.port,

@@ -1,18 +1,22 @@
-"""Health, readiness and metrics for whoever runs the service (no key needed)."""
+"""Health, readiness and metrics for whoever runs the service: health and readiness need no
+key; metrics an admin or auditor key unless `TIMEBANK_METRICS_PUBLIC` opens them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import MetricsDep, SettingsDep
+from api.deps import Credentials, MetricsDep, SettingsDep, get_caller
 from api.openapi import errors
 from api.probe import Probe
 from api.problems import Unavailable
+from api.settings import ApiSettings
 from api.strict import StrictJSONRoute
+from domain.errors import Forbidden
 
 router = APIRouter(tags=["operations"], route_class=StrictJSONRoute)
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+METRICS_ROLES = ("admin", "auditor")
 
 
 class Health(BaseModel):
@@ -45,11 +49,24 @@ def readyz(request: Request, settings: SettingsDep) -> Readiness:
     return Readiness(status="ready", position=head, as_of_position=read, lag=lag)
 
 
+async def may_read_metrics(request: Request, credentials: Credentials) -> None:
+    """Metrics tell how busy the ledger is, route by route, and how far its read models are:
+    an admin or auditor key, unless the operator opened them to a scraper on a private network."""
+    settings: ApiSettings = request.app.state.settings
+    if settings.metrics_public:
+        return
+    caller = await get_caller(request, credentials)
+    if caller.role not in METRICS_ROLES:
+        raise Forbidden(f"a {caller.role} key may not read the metrics")
+
+
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **errors(403)},
+    dependencies=[Depends(may_read_metrics)],
 )
 def metrics(metrics: MetricsDep) -> Response:
-    """Prometheus text format: requests by route and status, exchanges, projection lag."""
+    """Prometheus text format: requests by route and status, exchanges, projection lag.
+    An admin or auditor key, unless TIMEBANK_METRICS_PUBLIC opens them."""
     return Response(metrics.render(), media_type=PROMETHEUS_TEXT)

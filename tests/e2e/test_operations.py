@@ -63,11 +63,12 @@ def test_ready_once_the_read_models_have_caught_up(api: Api, world: World) -> No
 def test_metrics_count_requests_by_route_template_and_exchanges_recorded(
     api: Api, world: World
 ) -> None:
-    before = api.get("/metrics").text
+    scraper = api.as_(world.auditor)
+    before = scraper.get("/metrics").text
     account = world.a.accounts[0]
     api.as_(world.a.broker).patch(f"/v1/accounts/{account}", {"credit_limit": 60})
     api.as_(world.a.broker).created("/v1/exchanges", exchange(*world.a.accounts, 5))
-    after = api.get("/metrics").text
+    after = scraper.get("/metrics").text
     assert account not in after  # raw paths would make one series per account
     route = {"method": "PATCH", "route": "/v1/accounts/{account_id}", "status": "200"}
     counted = metric(after, "timebank_http_requests_total", **route)

@@ -22,6 +22,7 @@ from tests.integration.test_audit_tampering import (
     chain_and_checkpoint,
     independent_hashes,
     record_history,
+    rehash,
     signing_key,
 )
 from tests.integration.test_audit_tampering import timebank as timebank  # the fixture
@@ -82,7 +83,10 @@ def test_a_checkpoint_claiming_another_key_or_altered_fails_its_signature(
     ):
         altered = tmp_path / "altered.json"
         altered.write_text(json.dumps({**kept, **change}))
-        result = timebank("audit", "verify", export, "--checkpoint", altered)
+        claimed = {**kept, **change}["public_key"]
+        result = timebank(
+            "audit", "verify", export, "--checkpoint", altered, "--public-key", claimed
+        )
         assert result.code == 1
         assert "the checkpoint's signature does not verify with public key" in result.out
         assert "altered, or signed with another key" in result.out
@@ -108,18 +112,21 @@ def test_a_genuine_checkpoint_that_does_not_match_the_log_names_its_position(
 def test_verify_and_balances_run_offline_from_the_console_script(
     exported: tuple[Path, Path, Ed25519PrivateKey], tmp_path: Path
 ) -> None:
-    export, checkpoint, _ = exported
+    export, checkpoint, key = exported
     timebank = Path(sys.executable).with_name("timebank")
     env = {**os.environ, "TIMEBANK_DATABASE_URL": UNREACHABLE}
+    del env["TIMEBANK_SIGNING_KEY"]  # an auditor's machine: the key comes from the operator
 
     def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
         command = [str(timebank), *map(str, args)]
         return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
 
-    verified = run("audit", "verify", export, "--checkpoint", checkpoint)
+    pinned = ("--checkpoint", checkpoint, "--public-key", public_key_text(key))
+    verified = run("audit", "verify", export, *pinned)
     head = list(independent_hashes(export))[-1][2]
     lines = len(export.read_text().splitlines())
     assert (verified.returncode, verified.stdout) == (0, f"ok: {lines} events, head {head}\n")
+    assert f"checkpoint hashes matched, signed by {public_key_text(key)}" in verified.stderr
     replayed = run("audit", "balances", export)
     assert replayed.returncode == 0
     assert replayed.stdout.splitlines()[0] == "account,balance"
@@ -155,3 +162,68 @@ def test_asking_for_a_checkpoint_before_any_was_made_says_so(
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", sqlite_url)
     assert main(["audit", "checkpoint"]) == 1
     assert "no checkpoint has been made yet" in capsys.readouterr().err
+
+
+@pytest.fixture
+def forged(
+    exported: tuple[Path, Path, Ed25519PrivateKey], tmp_path: Path
+) -> tuple[Path, Path, Ed25519PrivateKey]:
+    """The export with one event changed and re-chained, and a checkpoint for it signed by a
+    key of the forger's own (which the checkpoint names, as every checkpoint does)."""
+    export, _, key = exported
+    lines = [json.loads(line) for line in export.read_text().splitlines()]
+    earned = next(e for e in lines if e["type"] == "Account.Earned")
+    earned["data"]["minutes"] += 600
+    changed, forged = tmp_path / "changed.jsonl", tmp_path / "forged.jsonl"
+    changed.write_text("".join(json.dumps(e) + "\n" for e in lines))
+    rehash(changed, forged)
+    position, _, head = list(independent_hashes(forged))[-1]
+    forger = Ed25519PrivateKey.generate()
+    checkpoint = tmp_path / "forged-checkpoint.json"
+    signed = sign_checkpoint(forger, position, head, "2030-01-01T00:00:00.000000Z")
+    checkpoint.write_text(json.dumps(signed))
+    return forged, checkpoint, key
+
+
+def test_a_checkpoint_without_a_pinned_key_never_verifies(
+    forged: tuple[Path, Path, Ed25519PrivateKey],
+    timebank: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    export, checkpoint, _ = forged
+    monkeypatch.delenv("TIMEBANK_SIGNING_KEY")
+    monkeypatch.chdir(tmp_path)  # no var/signing-key.pem here: an auditor's machine
+    result = timebank("audit", "verify", export, "--checkpoint", checkpoint)
+    assert result.code == 1
+    assert result.out.startswith("failed: a checkpoint proves nothing unless its signer is pinned")
+    assert "--public-key" in result.out
+
+
+def test_a_self_signed_checkpoint_fails_against_the_pinned_or_the_configured_key(
+    forged: tuple[Path, Path, Ed25519PrivateKey], timebank: Callable[..., Result]
+) -> None:
+    export, checkpoint, key = forged
+    forger = json.loads(checkpoint.read_text())["public_key"]
+    refused = f"failed: the checkpoint was signed by key {forger}, not by the expected key"
+    pinned = ("--public-key", public_key_text(key))
+    for extra in (pinned, ()):  # the fixture configures TIMEBANK_SIGNING_KEY: the server's key
+        result = timebank("audit", "verify", export, "--checkpoint", checkpoint, *extra)
+        assert result.code == 1
+        assert result.out.startswith(refused)
+
+
+def test_a_plain_verify_says_on_stderr_that_only_the_chain_was_checked(
+    exported: tuple[Path, Path, Ed25519PrivateKey],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    export, _, _ = exported
+    monkeypatch.delenv("TIMEBANK_SIGNING_KEY")
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "verify", str(export)]) == 0
+    out, err = capsys.readouterr()
+    head = list(independent_hashes(export))[-1][2]
+    assert out == f"ok: {len(export.read_text().splitlines())} events, head {head}\n"
+    assert "only the chain's own consistency was checked (no checkpoint, no pinned key)" in err

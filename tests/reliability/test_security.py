@@ -272,7 +272,7 @@ def test_every_kind_of_answer_carries_the_security_headers(target: Target) -> No
             "not found": client.get("/nothing-here"),
             "too large": client.post("/v1/keys", content=b"x" * (2 * 1024 * 1024), headers=admin),
             "health": client.get("/healthz"),
-            "metrics": client.get("/metrics"),
+            "metrics": client.get("/metrics", headers=admin),
             "docs": client.get("/docs"),
             "openapi": client.get("/openapi.json"),
         }
