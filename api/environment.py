@@ -27,4 +27,5 @@ ENVIRONMENT: dict[str, str] = {
     "TIMEBANK_RATE_LIMIT": "requests a second per key and API process (default 100; 0: none)",
     "TIMEBANK_CHECKPOINT_EVERY": "events between signed audit checkpoints (default 1000)",
     "TIMEBANK_CHECKPOINT_SECONDS": "longest wait before a checkpoint covers new events (10)",
+    "TIMEBANK_LOG_ORIGIN": "the transparency log's name in its notes (default <host>/timebank)",
 }
