@@ -13,7 +13,9 @@ from typing import Any
 from domain.errors import InvalidRequest, LedgerError
 from projections.audit_chain import GENESIS, canonical
 from projections.audit_log import AuditLog
+from projections.tlog_checkpoints import create_notes_table
 from projections.tlog_reads import TILE_WIDTH, TreeReads
+from projections.tlog_tree import TransparencyTree
 
 Row = dict[str, Any]
 MAX_ENTRY = 2**16 - 1
@@ -35,6 +37,8 @@ class TransparencyLog:
     def __init__(self, audit: AuditLog) -> None:
         self.audit = audit
         self.reads = TreeReads(audit.view)
+        TransparencyTree(audit.view)  # the tables, if no worker has made them yet
+        create_notes_table(audit.view)
 
     def note(self, size: int | None = None) -> Row:
         row = self.reads.note(size)
