@@ -116,6 +116,12 @@ def test_the_checkpoint_root_is_the_root_of_the_export_and_every_proof_verifies(
     assert broker.get("/v1/audit/log/checkpoint", params={"size": checkpoint.size}).text == note
 
 
+def run_stdlib(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The verifier docs/auditors.md hands auditors: Python's standard library only."""
+    command = [sys.executable, "-I", str(ROOT / "docs" / "tlog_verify.py"), *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "api.cli", "audit", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
@@ -134,6 +140,7 @@ def test_a_receipt_verifies_offline_and_fails_after_any_change_to_an_event(
     path.write_text(json.dumps(receipt))
     done = run_cli("verify-receipt", path, "--log-key", str(key))
     assert done.returncode == 0, done.stdout + done.stderr
+    assert run_stdlib("receipt", path).returncode == 0
     for i, event in enumerate(receipt["events"]):
         changed = json.loads(json.dumps(receipt))
         changed["events"][i]["data"]["minutes"] = event["data"].get("minutes", 0) + 1
@@ -141,6 +148,7 @@ def test_a_receipt_verifies_offline_and_fails_after_any_change_to_an_event(
         done = run_cli("verify-receipt", path, "--log-key", str(key))
         assert done.returncode == 1, done.stdout
         assert done.stdout.startswith("failed: event"), done.stdout
+        assert run_stdlib("receipt", path).returncode == 1
     assert api.as_(world.b.poster).get(f"/v1/exchanges/{ids[-1]}/receipt").status_code == 403
 
 
@@ -161,6 +169,7 @@ def test_an_export_and_two_notes_verify_offline(
     (tmp_path / "new.txt").write_text(note)
     done = run_cli("verify", export, "--note", tmp_path / "new.txt", "--log-key", str(key))
     assert done.returncode == 0, done.stdout + done.stderr
+    assert run_stdlib("root", export, tmp_path / "new.txt").returncode == 0
     proof = auditor.get(
         "/v1/audit/proofs/consistency", params={"from": first.size, "to": checkpoint.size}
     )
@@ -172,6 +181,7 @@ def test_an_export_and_two_notes_verify_offline(
     export.write_text("".join(json.dumps(e) + "\n" for e in exported))
     done = run_cli("verify", export, "--note", tmp_path / "new.txt", "--log-key", str(key))
     assert (done.returncode, done.stdout.split(":")[0:2]) == (1, ["failed", " root"])
+    assert run_stdlib("root", export, tmp_path / "new.txt").returncode == 1
     done = run_cli(
         "verify", tmp_path / "missing.jsonl", "--note", tmp_path / "new.txt", "--log-key", str(key)
     )
