@@ -31,4 +31,5 @@ ENVIRONMENT: dict[str, str] = {
     "TIMEBANK_METRICS_PUBLIC": "true: /metrics needs no key (default false: admin or auditor)",
     "TIMEBANK_HEADER_TIMEOUT_SECONDS": "longest a client may take to send a request head (10)",
     "TIMEBANK_LIMIT_CONCURRENCY": "connections or requests per API process past which: 503 (256)",
+    "TIMEBANK_LOG_ORIGIN": "the transparency log's name in its notes (default <host>/timebank)",
 }

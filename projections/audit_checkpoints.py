@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from projections.audit_chain import AuditChain
 from projections.audit_signing import CHECKPOINT_FIELDS, load_signing_key, sign_checkpoint
 from projections.store import ViewStore
+from projections.tlog_checkpoints import NoteCheckpointer
 
 log = logging.getLogger(__name__)
 EVERY_VAR = "TIMEBANK_CHECKPOINT_EVERY"
@@ -85,6 +86,7 @@ class Checkpointer:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         create_tables(view)
+        self.notes = NoteCheckpointer(view, key)  # the tree's, signed with the same key
 
     def tick(self) -> list[dict[str, Any]]:
         """Make the checkpoints that are due now; return them, oldest first."""
@@ -94,6 +96,7 @@ class Checkpointer:
         first = self._uncovered(offset=0)
         if first is not None and self._waited(first) >= self.policy.seconds:
             made.append(self._make(self._head()))
+        self.notes.tick(iso_utc(self.clock()))
         return made
 
     def _covered(self) -> int:

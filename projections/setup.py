@@ -12,23 +12,26 @@ from projections.base import LedgerProjection
 from projections.readmodels import LedgerReadModels
 from projections.runner import PAGE, Runner
 from projections.store import ViewStore
+from projections.tlog_tree import TransparencyTree
 from projections.views import LedgerViews
 
 
 @dataclass
 class Projections:
-    """Every read model of one database: the views, the audit chain, one runner for both."""
+    """Every read model of one database: the views, the audit chain, the transparency tree,
+    and one runner for them all."""
 
     view: ViewStore
     views: LedgerViews
     chain: AuditChain
+    tree: TransparencyTree
     runner: Runner
     read_models: LedgerReadModels
     _listening: list[Ledger] = field(default_factory=list)
 
     @property
     def all(self) -> list[LedgerProjection]:
-        return [self.views, self.chain]
+        return [self.views, self.chain, self.tree]
 
     def start(self, ledger: Ledger | None = None) -> None:
         """Follow the log in background threads; woken at once by `ledger`'s commits."""
@@ -53,10 +56,11 @@ def build(
     view = ViewStore(recorder)
     views = LedgerViews(view, indexes=indexes)
     chain = AuditChain(view, indexes=indexes)
-    runner = Runner(recorder, [views, chain], page=page)
+    tree = TransparencyTree(view, indexes=indexes)
+    runner = Runner(recorder, [views, chain, tree], page=page)
     today = source.today if isinstance(source, Ledger) else None
     reads = LedgerReadModels(view, [views], today) if today else LedgerReadModels(view, [views])
-    return Projections(view, views, chain, runner, reads)
+    return Projections(view, views, chain, tree, runner, reads)
 
 
 def open_read_models(ledger: Ledger) -> LedgerReadModels:

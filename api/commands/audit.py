@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from rich.progress import Progress
 
+from api.commands import tlog
 from api.commands.audit_trust import UNPINNED, pinned_key, trust_notes
 from api.commands.export_csv import export_spreadsheets
 from api.progress import progress_bar
@@ -82,6 +83,7 @@ def register(commands: Any) -> None:
     latest.set_defaults(handler=_checkpoint)
     key = sub.add_parser("public-key", help="print the checkpoint signing key's public key")
     key.set_defaults(handler=_public_key)
+    tlog.register(sub, check)  # the transparency log's verbs
 
 
 def _date(text: str) -> date:

@@ -1,0 +1,143 @@
+"""`timebank audit` verbs of the transparency log, all offline (no server, no database).
+
+`verify FILE --note NOTE --log-key VKEY` (added to `audit verify`), `verify-receipt`,
+`verify-consistency` and `log-key`. Exit 0 `ok: ...`; 1 `failed: <what>: ...` where what is
+signature, root, proof, size or event; 2 when an input cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from projections.audit_signing import SigningKeyError, load_signing_key
+from projections.tlog.keys import NoteSigner, VerifierKey, parse_verifier_key
+from projections.tlog.note import NoteError
+from projections.tlog_checkpoints import log_origin
+from projections.tlog_verify import (
+    VerificationFailed,
+    verify_export,
+    verify_notes_consistent,
+    verify_receipt,
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def register(sub: Any, verify: argparse.ArgumentParser) -> None:
+    """Add the log's verbs beside `audit verify`, and `--note` / `--log-key` to it."""
+    verify.add_argument("--note", type=Path, help="a note checkpoint of the log you kept")
+    verify.add_argument("--log-key", metavar="VKEY", help="the log's verifier key (or a file)")
+    chain_verify: Handler = verify.get_default("handler")
+    verify.set_defaults(
+        handler=lambda args: _verify_note(args) if args.note else chain_verify(args)
+    )
+    receipt = sub.add_parser("verify-receipt", help="check an exchange receipt offline")
+    receipt.add_argument("receipt", type=Path, metavar="RECEIPT")
+    receipt.add_argument("--log-key", required=True, metavar="VKEY")
+    receipt.set_defaults(handler=_verify_receipt)
+    grown = sub.add_parser("verify-consistency", help="check that a note extends an older one")
+    grown.add_argument("old", type=Path, metavar="OLD_NOTE")
+    grown.add_argument("new", type=Path, metavar="NEW_NOTE")
+    grown.add_argument("--proof", required=True, type=Path, metavar="PROOF")
+    grown.add_argument("--log-key", required=True, metavar="VKEY")
+    grown.set_defaults(handler=_verify_consistency)
+    key = sub.add_parser("log-key", help="print the transparency log's verifier key")
+    key.set_defaults(handler=_log_key)
+
+
+class Unreadable(Exception):
+    pass
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise Unreadable(f"cannot read {path}: {error}") from error
+
+
+def _json(path: Path) -> Any:
+    try:
+        return orjson.loads(_text(path))
+    except orjson.JSONDecodeError as error:
+        raise Unreadable(f"{path} is not JSON: {error}") from error
+
+
+def _key(text: str) -> VerifierKey:
+    path = Path(text)
+    try:
+        return parse_verifier_key(_text(path) if path.is_file() else text)
+    except NoteError as error:
+        raise Unreadable(str(error)) from error
+
+
+def _events(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        with path.open("rb") as lines:
+            yield from (orjson.loads(line) for line in lines if line.strip())
+    except (OSError, orjson.JSONDecodeError) as error:
+        raise Unreadable(f"cannot read {path}: {error}") from error
+
+
+def _run(check: Callable[[], str]) -> int:
+    try:
+        print(f"ok: {check()}")
+    except VerificationFailed as failed:
+        print(f"failed: {failed}")
+        return 1
+    except (Unreadable, KeyError, TypeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _verify_note(args: argparse.Namespace) -> int:
+    if args.file is None or args.log_key is None:
+        args.parser.error("--note needs an export FILE and --log-key")
+
+    def check() -> str:
+        key = _key(args.log_key)
+        checkpoint = verify_export(_events(args.file), _text(args.note), key)
+        return f"the export's first {checkpoint.size} events have the root {key.name} signed"
+
+    return _run(check)
+
+
+def _verify_receipt(args: argparse.Namespace) -> int:
+    def check() -> str:
+        receipt = _json(args.receipt)
+        checkpoint = verify_receipt(receipt, _key(args.log_key))
+        count, exchange = len(receipt["events"]), receipt["exchange"]["id"]
+        return f"{count} events of exchange {exchange} are in the tree of size {checkpoint.size}"
+
+    return _run(check)
+
+
+def _verify_consistency(args: argparse.Namespace) -> int:
+    def check() -> str:
+        old, new = verify_notes_consistent(
+            _text(args.old), _text(args.new), _json(args.proof), _key(args.log_key)
+        )
+        return f"the tree of size {new.size} extends the tree of size {old.size}"
+
+    return _run(check)
+
+
+def _log_key(args: argparse.Namespace) -> int:
+    del args
+    try:
+        key = load_signing_key(create=False)
+    except SigningKeyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if key is None:
+        print("error: no signing key yet: it is made on the first start", file=sys.stderr)
+        return 1
+    print(NoteSigner(log_origin(), key).verifier)
+    return 0

@@ -1,0 +1,93 @@
+"""The transparency log: note checkpoints, the log key, proofs, receipts and tiles.
+
+Checkpoints, the key, proofs and hash tiles hold hashes, not data: any valid key reads them.
+Entry tiles hold the events themselves: auditors and admins only. A receipt is for whoever
+may read its exchange.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.deps import MAX_POSITION, Caller, ReadsDep
+from api.openapi import errors
+from api.routers.audit import AuditLogDep
+from api.routers.exchanges import ExchangeId, _may_read
+from api.strict import StrictJSONRoute
+from domain.errors import Forbidden, UnknownExchange
+from projections.tlog_log import TransparencyLog, tile_address
+
+router = APIRouter(tags=["transparency log"], route_class=StrictJSONRoute)
+Size = Annotated[int, Query(ge=0, le=MAX_POSITION, description="A checkpointed tree size")]
+TEXT = "text/plain; charset=utf-8"
+TILE = "application/octet-stream"
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+
+
+def get_log(audit: AuditLogDep, request: Request) -> TransparencyLog:
+    log: TransparencyLog | None = getattr(request.app.state, "transparency_log", None)
+    if log is None or log.audit is not audit:
+        log = request.app.state.transparency_log = TransparencyLog(audit)
+    return log
+
+
+LogDep = Annotated[TransparencyLog, Depends(get_log)]
+
+
+@router.get("/v1/audit/log/checkpoint", response_class=Response, responses=errors(404))
+def checkpoint(caller: Caller, log: LogDep, size: Size | None = None) -> Response:
+    """The latest signed note checkpoint (C2SP tlog-checkpoint), or the one made at `size`."""
+    return Response(str(log.note(size)["note"]), media_type=TEXT)
+
+
+@router.get("/v1/audit/log/key", response_class=Response, responses=errors(404))
+def log_key(caller: Caller, log: LogDep) -> Response:
+    """The log's verifier key: `<name>+<hex key id>+<base64(0x01 || public key)>`."""
+    return Response(log.log_key() + "\n", media_type=TEXT)
+
+
+@router.get("/v1/audit/proofs/inclusion", responses=errors(404))
+def inclusion(
+    caller: Caller,
+    log: LogDep,
+    position: Annotated[int, Query(ge=1, le=MAX_POSITION, description="The event's position")],
+    size: Size | None = None,
+) -> dict[str, Any]:
+    """The RFC 9162 inclusion proof of an event in a checkpointed tree (default: the latest)."""
+    return log.inclusion(position, size)
+
+
+@router.get("/v1/audit/proofs/consistency", responses=errors(404, 422))
+def consistency(
+    caller: Caller,
+    log: LogDep,
+    old: Annotated[int, Query(alias="from", ge=0, le=MAX_POSITION, description="Older size")],
+    new: Annotated[int, Query(alias="to", ge=0, le=MAX_POSITION, description="Checkpointed size")],
+) -> dict[str, Any]:
+    """The RFC 9162 consistency proof that the tree of size `to` extends that of `from`."""
+    return log.consistency(old, new)
+
+
+@router.get("/v1/exchanges/{exchange_id}/receipt", responses=errors(403, 404, 503))
+def receipt(exchange_id: ExchangeId, caller: Caller, read: ReadsDep, log: LogDep) -> dict[str, Any]:
+    """The exchange, its events and balance moves, each with its inclusion proof, and the
+    signed checkpoint they are proven against: checkable offline by anyone."""
+    row = read.models.exchange(exchange_id)
+    if row is None:
+        raise UnknownExchange(f"no exchange '{exchange_id}'")
+    _may_read(caller, row)
+    exchange = {**row, "as_of_position": read.models.position()}
+    return {"exchange": exchange, **log.receipt(exchange_id)}
+
+
+@router.get("/v1/audit/log/tile/{path:path}", response_class=Response, responses=errors(403, 404))
+def tile(path: str, caller: Caller, log: LogDep) -> Response:
+    """C2SP tlog-tiles: hash tiles for any valid key; entry bundles for auditors and admins."""
+    level, n, width = tile_address(path)
+    if level is None:
+        if caller.role not in ("auditor", "admin"):
+            raise Forbidden("entry bundles hold the events: auditors and admins only")
+        return Response(log.entries(n, width), media_type=TILE, headers=IMMUTABLE)
+    return Response(log.tile(level, n, width), media_type=TILE, headers=IMMUTABLE)
