@@ -16,9 +16,10 @@ from domain.base import LedgerAggregate, LedgerSnapshot
 from domain.errors import UnknownAccount, UnknownOrganisation
 from domain.organisation import Organisation, organisation_stream
 from domain.rules import split_account_id
+from ledger.postgres import creating_tables
+from ledger.recorder import LedgerRecorder
 from ledger.retry import LoadedStreams, until_committed
 from ledger.settings import Database, database_url, parse_database_url
-from ledger.store import creating_tables
 from ledger.transcoder import OrjsonTranscoder
 from ledger.writer import SingleWriter
 
@@ -59,6 +60,7 @@ class LedgerBase(Application[str]):
         "AGGREGATE_CACHE_FASTFORWARD": "n",
     }
     snapshotting_intervals = {Account: 100}
+    recorder: LedgerRecorder  # the backend's subclass, named by the settings
 
     def __init__(
         self,

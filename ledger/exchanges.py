@@ -26,7 +26,6 @@ from ledger.base import LedgerBase
 from ledger.group_commit import Author, ExchangeJob, ExchangeSteps, GroupCommit, Workspace
 from ledger.idempotency import batch_item_id, fingerprint, idempotent_id
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
-from ledger.store import position_of
 
 MAX_BATCH = 1000
 
@@ -216,7 +215,7 @@ class ExchangeUseCases(LedgerBase):
             return None
         if original.fingerprint != content:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
-        return self._record_of(original, position_of(self.recorder, stream, 1), replayed=True)
+        return self._record_of(original, self.recorder.position_of(stream, 1), replayed=True)
 
     def _replayed_batch(self, key_id: UUID, content: str) -> BatchRecord | None:
         if self._fresh(exchange_stream(str(key_id))) is not None:
@@ -233,9 +232,9 @@ class ExchangeUseCases(LedgerBase):
             original = self._fresh_version(item_stream, 1)
             assert original is not None, "a batch record names only exchanges it recorded"
             records.append(
-                self._record_of(original, position_of(self.recorder, item_stream, 1), True)
+                self._record_of(original, self.recorder.position_of(item_stream, 1), True)
             )
-        return BatchRecord(records, position_of(self.recorder, stream, 1), replayed=True)
+        return BatchRecord(records, self.recorder.position_of(stream, 1), replayed=True)
 
     def _fresh_version(self, stream: str, version: int) -> Exchange | None:
         try:
