@@ -105,10 +105,6 @@ def _describe(error: Any) -> dict[str, Any]:
     return {"field": ".".join(loc) or None, "message": str(error.get("msg", "invalid"))}
 
 
-def _aside(reason: object) -> str:
-    return f" ({reason})" if reason else ""
-
-
 def _batch_index(loc: Sequence[Any]) -> int | None:
     if len(loc) >= 3 and loc[0] == "body" and loc[1] == "exchanges" and isinstance(loc[2], int):
         return loc[2]

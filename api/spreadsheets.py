@@ -16,6 +16,7 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
 
+from domain.exchange import status_on
 from ledger.files import open_private
 from projections.events import LogEvent, read_log
 
@@ -58,10 +59,8 @@ class Tables:
         self.accounts: dict[str, dict[str, Any]] = {}
         for event in events:
             self._apply(event)
-        for row in self.exchanges.values():
-            expires = row.pop("expires_on")
-            if row["status"] == "pending" and expires and today > date.fromisoformat(expires):
-                row["status"] = "expired"  # as the API reads it
+        for row in self.exchanges.values():  # statuses as the API reads them
+            row["status"] = status_on(row["status"], row.pop("expires_on"), today)
 
     def _apply(self, event: LogEvent) -> None:
         data, key = event.data, event.stream.partition(":")[2]

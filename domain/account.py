@@ -14,6 +14,14 @@ def account_stream(account_id: str) -> str:
     return f"account:{account_id}"
 
 
+def is_over_limit(balance: int, credit_limit: int, max_balance: int | None) -> bool:
+    """Below the credit floor or above the cap (a reversal may leave an account there): the
+    one definition the aggregate and the read models share."""
+    too_low = balance < -credit_limit
+    too_high = max_balance is not None and balance > max_balance
+    return too_low or too_high
+
+
 class Account(LedgerAggregate):
     @event("Opened")
     def __init__(
@@ -41,9 +49,7 @@ class Account(LedgerAggregate):
 
     @property
     def over_limit(self) -> bool:
-        too_low = self.balance < -self.credit_limit
-        too_high = self.max_balance is not None and self.balance > self.max_balance
-        return too_low or too_high
+        return is_over_limit(self.balance, self.credit_limit, self.max_balance)
 
     def check_open(self) -> None:
         if self.status != "open":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from eventsourcing.domain import event
 
 from domain.account import Account
 from domain.base import LedgerAggregate
-from domain.errors import AlreadyReversed, Conflict, Forbidden, NotPending
+from domain.errors import AlreadyReversed, Conflict, Forbidden, NotPending, SameAccount
+from domain.organisation import Organisation
+from domain.rules import check_category, check_minutes, check_note, check_service_date
 
 PENDING = "pending"
 COMPLETED = "completed"
@@ -19,6 +22,48 @@ REVERSED = "reversed"
 
 def exchange_stream(exchange_id: str) -> str:
     return f"exchange:{exchange_id}"
+
+
+def status_on(status: str, expires_on: str | None, today: date) -> str:
+    """A pending exchange reads as expired from the day after `expires_on`, before anyone
+    records it: the one definition the aggregate and the read models share."""
+    if status == PENDING and expires_on is not None and today > date.fromisoformat(expires_on):
+        return EXPIRED
+    return status
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a partner asks to record, checked: the same rules for one exchange or a batch."""
+
+    giver: str
+    receiver: str
+    minutes: int
+    service_date: date
+    category: str | None
+    note: str | None
+
+    @classmethod
+    def checked(
+        cls, giver: str, receiver: str, minutes: object, service_date: date,
+        category: str | None, note: str | None, today: date,
+    ) -> Terms:  # fmt: skip
+        terms = cls(
+            giver, receiver, check_minutes(minutes), check_service_date(service_date, today),
+            check_category(category), check_note(note),
+        )  # fmt: skip
+        if giver == receiver:
+            raise SameAccount("giver and receiver must be different accounts")
+        return terms
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which key recorded an exchange, under which idempotency key and body fingerprint."""
+
+    recorded_by_key: str | None = None
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
 
 
 class Exchange(LedgerAggregate):
@@ -64,12 +109,10 @@ class Exchange(LedgerAggregate):
 
     def status_on(self, today: date) -> str:
         """A pending exchange past its expiry reads as expired before anyone records it."""
-        if self.status == PENDING and self.is_past_expiry(today):
-            return EXPIRED
-        return self.status
+        return status_on(self.status, self.expires_on, today)
 
     def is_past_expiry(self, today: date) -> bool:
-        return self.expires_on is not None and today > date.fromisoformat(self.expires_on)
+        return status_on(PENDING, self.expires_on, today) == EXPIRED
 
     def parties(self) -> set[str]:
         """The organisations of the giver and the receiver."""
@@ -125,16 +168,62 @@ class Exchange(LedgerAggregate):
         self._expire()
 
 
-def check_can_settle(giver: Account, receiver: Account, minutes: int) -> None:
-    """Limits are checked when balances move: receiver floor, giver cap."""
+def record(
+    exchange_id: str, terms: Terms, giver: Account, receiver: Account,
+    recorded_by: Organisation, provenance: Provenance, today: date,
+) -> Exchange:  # fmt: skip
+    """Completed at once, balances moved, inside one organisation; across two, pending until
+    the other one confirms, and expiring after the recording organisation's expiry days."""
     giver.check_open()
     receiver.check_open()
+    awaiting = _other_party(recorded_by.org, giver, receiver)
+    if awaiting is None:
+        check_limits(giver, receiver, terms.minutes)
+    expires_on = today + timedelta(days=recorded_by.pending_expiry_days) if awaiting else None
+    exchange = Exchange(
+        id=exchange_stream(exchange_id),
+        giver=terms.giver,
+        receiver=terms.receiver,
+        minutes=terms.minutes,
+        service_date=terms.service_date.isoformat(),
+        category=terms.category,
+        note=terms.note,
+        recorded_by=recorded_by.org,
+        recorded_by_key=provenance.recorded_by_key,
+        status=PENDING if awaiting else COMPLETED,
+        awaiting=awaiting,
+        expires_on=expires_on.isoformat() if expires_on else None,
+        idempotency_key=provenance.idempotency_key,
+        fingerprint=provenance.fingerprint,
+    )
+    if awaiting is None:
+        _move(exchange, giver, receiver)
+    return exchange
+
+
+def _other_party(organisation: str, giver: Account, receiver: Account) -> str | None:
+    """The organisation whose confirmation is awaited: the party that did not record."""
+    return next((o for o in (giver.organisation, receiver.organisation) if o != organisation), None)
+
+
+def check_limits(giver: Account, receiver: Account, minutes: int) -> None:
+    """Limits are checked when balances move: receiver floor, giver cap."""
     receiver.check_can_spend(minutes)
     giver.check_can_earn(minutes)
 
 
+def check_can_settle(giver: Account, receiver: Account, minutes: int) -> None:
+    giver.check_open()
+    receiver.check_open()
+    check_limits(giver, receiver, minutes)
+
+
 def settle(exchange: Exchange, giver: Account, receiver: Account) -> None:
     check_can_settle(giver, receiver, exchange.minutes)
+    _move(exchange, giver, receiver)
+
+
+def _move(exchange: Exchange, giver: Account, receiver: Account) -> None:
     giver.earn(exchange.exchange_id, exchange.minutes)
     receiver.spend(exchange.exchange_id, exchange.minutes)
 

@@ -18,7 +18,6 @@ from domain.rules import check_organisation_id
 from ledger.base import LedgerBase
 from ledger.key_checks import KeyChecks
 from ledger.records import IssuedKey, Principal
-from ledger.store import last_events
 
 KEY_PREFIX = "tbk"
 ADMIN_KEY_ID = "admin"
@@ -101,7 +100,7 @@ class AccessUseCases(LedgerBase):
 
     @cached_property
     def _key_checks(self) -> KeyChecks:
-        return KeyChecks(lambda streams: last_events(self.recorder, streams))
+        return KeyChecks(self.recorder.last_events)
 
     @cached_property
     def _issued_keys(self) -> dict[str, Any]:

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import random
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+from eventsourcing.persistence import Recording, Transcoder
 
 from domain.account import Account, account_stream
 from domain.base import LedgerAggregate, LedgerSnapshot
-from domain.errors import Conflict, LedgerError, UnknownAccount, UnknownOrganisation
+from domain.errors import UnknownAccount, UnknownOrganisation
 from domain.organisation import Organisation, organisation_stream
 from domain.rules import split_account_id
+from ledger.postgres import creating_tables
+from ledger.recorder import LedgerRecorder
+from ledger.retry import LoadedStreams, until_committed
 from ledger.settings import Database, database_url, parse_database_url
-from ledger.store import creating_tables
 from ledger.transcoder import OrjsonTranscoder
-from ledger.writer import Writer
+from ledger.writer import SingleWriter
 
 T = TypeVar("T")
 A = TypeVar("A", bound=LedgerAggregate)
 Clock = Callable[[], datetime]
-MAX_ATTEMPTS = 60
-
-
-def back_off(attempt: int) -> None:
-    """Random, growing pauses after a conflict, so two busy processes stop colliding."""
-    time.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** min(attempt, 6))))
 
 
 def _kept(aggregate: LedgerAggregate) -> bool:
@@ -56,7 +49,8 @@ class LedgerBase(Application[str]):
     save fail on the version number; the cached copies are then evicted and the whole
     command retried, so a stale cache can cost a retry but never a wrong balance.
     Snapshots bound the cost of a cache miss on an account with a long history.
-    Every command runs on one writer thread (ledger/writer.py), which owns the cache.
+    Every command runs on one writer thread (ledger/writer.py), which owns the cache, and
+    in the one retry loop of ledger/retry.py.
     """
 
     name = "Ledger"
@@ -66,6 +60,7 @@ class LedgerBase(Application[str]):
         "AGGREGATE_CACHE_FASTFORWARD": "n",
     }
     snapshotting_intervals = {Account: 100}
+    recorder: LedgerRecorder  # the backend's subclass, named by the settings
 
     def __init__(
         self,
@@ -76,12 +71,12 @@ class LedgerBase(Application[str]):
     ) -> None:
         self.database = database or parse_database_url(database_url())
         self.clock = clock
-        self._local = threading.local()
         self.commit_listeners: list[Callable[[int], None]] = []
-        self.writer = Writer(self)
+        self.writer = SingleWriter()
         tables = creating_tables if self.database.is_postgres else _no_lock
         with tables(self.database.env):
             super().__init__({**self.database.env, **(env or {})})
+        self.loaded = LoadedStreams(self.repository.cache)
 
     def close(self) -> None:
         self.writer.close()
@@ -144,12 +139,6 @@ class LedgerBase(Application[str]):
 
     # Loading, with a note of what was loaded so a conflict can evict exactly that.
 
-    def _touched(self) -> set[str]:
-        touched: set[str] | None = getattr(self._local, "touched", None)
-        if touched is None:
-            touched = self._local.touched = set()
-        return touched
-
     def _find(self, stream: str, cls: type[A]) -> A | None:
         if not self.writer.on_writer_thread():
             # The writer thread owns the cache and changes aggregates in place, so anyone
@@ -157,7 +146,7 @@ class LedgerBase(Application[str]):
             # made here could catch an account half way through an exchange.
             found: A | None = self.writer.call(lambda: copy.deepcopy(self._find(stream, cls)))
             return found
-        self._touched().add(stream)
+        self.loaded.touched().add(stream)
         try:
             aggregate: LedgerAggregate = self.repository.get(stream, deepcopy_from_cache=False)
         except AggregateNotFoundError:
@@ -187,49 +176,20 @@ class LedgerBase(Application[str]):
     def _save(self, *aggregates: LedgerAggregate | None) -> int:
         """Save atomically; the answer is the position of the last event recorded."""
         recordings = self.save(*aggregates)
-        self._forget_transient(aggregates)
+        self.forget_transient(aggregates)
         if not recordings:
             return self.head_position()
         return max(r.notification.id for r in recordings)
 
-    def _forget_transient(self, aggregates: Iterable[LedgerAggregate | None]) -> None:
+    def forget_transient(self, aggregates: Iterable[LedgerAggregate | None]) -> None:
         """Keep the cache for accounts and organisations: an exchange is rarely touched
         again, and a million of them would push every account out."""
-        self._evict({a.id for a in aggregates if a is not None and not _kept(a)})
+        self.loaded.evict({a.id for a in aggregates if a is not None and not _kept(a)})
+
+    def until_committed(self, command: Callable[[], T]) -> T:
+        """Run a command here, on the writer thread, until it commits without a conflict."""
+        return until_committed(command, self.loaded)
 
     def _retrying(self, command: Callable[[], T]) -> T:
         """Run a command on the writer thread until it commits without a conflict."""
-        return self.writer.call(lambda: self._retry_here(command))  # type: ignore[no-any-return]
-
-    def _retry_here(self, command: Callable[[], T]) -> T:
-        refreshed = False
-        for attempt in range(MAX_ATTEMPTS):
-            self._touched().clear()
-            try:
-                return command()
-            except IntegrityError:
-                self._evict(self._touched())
-                back_off(attempt)
-            except LedgerError:
-                # Aggregates are changed in place: a refused command may have changed some.
-                self._evict(self._touched())
-                # A refusal may also rest on a cached copy that another process has since
-                # changed: judge once more on fresh state before saying no.
-                if refreshed or not self._touched():
-                    raise
-                refreshed = True
-            except BaseException:
-                self._evict(self._touched())
-                raise
-        raise Conflict("too many concurrent changes to the same records; try again")
-
-    def run_group(self, jobs: list[Any]) -> list[Any]:
-        raise NotImplementedError
-
-    def _evict(self, streams: set[str]) -> None:
-        cache = self.repository.cache
-        if cache is None:
-            return
-        for stream in streams:
-            with contextlib.suppress(KeyError):
-                cache.get(stream, evict=True)
+        return self.writer.call(lambda: self.until_committed(command))  # type: ignore[no-any-return]

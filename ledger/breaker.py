@@ -42,10 +42,6 @@ class CircuitBreaker:
         self._open = threading.Event()
         self._lock = threading.Lock()
 
-    @property
-    def is_open(self) -> bool:
-        return self._open.is_set()
-
     def check(self) -> None:
         if self._open.is_set():
             raise DatabaseUnavailable("the database is not answering; try again shortly")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import timedelta
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -20,65 +18,33 @@ from domain.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     LedgerError,
-    SameAccount,
     UnknownExchange,
 )
-from domain.exchange import COMPLETED, PENDING, Exchange, exchange_stream
-from domain.rules import (
-    check_category,
-    check_minutes,
-    check_note,
-    check_reason,
-    check_service_date,
-)
-from ledger.group_commit import GroupCommit, Workspace
+from domain.exchange import Exchange, Provenance, Terms, exchange_stream
+from domain.rules import check_reason
+from ledger.base import LedgerBase
+from ledger.group_commit import Author, ExchangeJob, ExchangeSteps, GroupCommit, Workspace
+from ledger.idempotency import batch_item_id, fingerprint, idempotent_id
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
-from ledger.store import position_of
 
-IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:timebank-ledger:idempotency")
 MAX_BATCH = 1000
-MAX_IDEMPOTENCY_KEY = 255
-
-
-def fingerprint(content: object) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def idempotent_id(organisation: str, key: str) -> UUID:
-    """Keys of different organisations never collide; the same key maps to the same record."""
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-    return uuid5(IDEMPOTENCY_NAMESPACE, f"{organisation}\x1f{key}")
-
-
-@dataclass(frozen=True)
-class _Recorder:
-    """Who records, and under which idempotency key (single exchanges only)."""
-
-    organisation: str
-    key_id: str | None
-    idempotency_key: str | None
-    fingerprint: str | None
-
-
-@dataclass(frozen=True)
-class _ExchangeJob:
-    recorder: _Recorder
-    request: ExchangeRequest
-    idem_id: UUID | None
 
 
 def _exchange_job(
     organisation: str, request: ExchangeRequest, idempotency_key: str | None, key_id: str | None
-) -> _ExchangeJob:
-    print_ = fingerprint(request.canonical())
+) -> ExchangeJob:
+    content = fingerprint(request.canonical())
     idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
-    recorder = _Recorder(organisation, key_id, idempotency_key, print_)
-    return _ExchangeJob(recorder, request, idem_id)
+    author = Author(organisation, Provenance(key_id, idempotency_key, content))
+    return ExchangeJob(author, request, idem_id)
 
 
-class ExchangeUseCases(GroupCommit):
+class ExchangeUseCases(LedgerBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        steps = ExchangeSteps(self._replayed_exchange, self._prepare, self._record_of)
+        self.group_commit = GroupCommit(self, steps)
+
     def record_exchange(
         self,
         organisation: str,
@@ -88,7 +54,7 @@ class ExchangeUseCases(GroupCommit):
     ) -> ExchangeRecord:
         """Record one exchange: completed at once inside one organisation, pending across two."""
         job = _exchange_job(organisation, request, idempotency_key, key_id)
-        outcome: ExchangeRecord = self.writer.grouped(job)
+        outcome: ExchangeRecord = self.writer.grouped(self.group_commit, job)
         return outcome
 
     def submit_exchange(
@@ -99,9 +65,8 @@ class ExchangeUseCases(GroupCommit):
         key_id: str | None = None,
     ) -> Future[ExchangeRecord]:
         """`record_exchange` without waiting: the future holds its record or its refusal."""
-        return self.writer.submit_grouped(
-            _exchange_job(organisation, request, idempotency_key, key_id)
-        )
+        job = _exchange_job(organisation, request, idempotency_key, key_id)
+        return self.writer.submit_grouped(self.group_commit, job)
 
     def record_batch(
         self,
@@ -113,40 +78,15 @@ class ExchangeUseCases(GroupCommit):
         """All or nothing; each item sees the balances left by the items before it."""
         if not 1 <= len(requests) <= MAX_BATCH:
             raise InvalidRequest(f"a batch holds 1 to {MAX_BATCH} exchanges")
-        print_ = fingerprint([r.canonical() for r in requests])
+        content = fingerprint([r.canonical() for r in requests])
         idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
-        recorder = _Recorder(organisation, key_id, None, None)
+        author = Author(organisation, Provenance(recorded_by_key=key_id))
+        key = None if idem_id is None else _BatchKey(idem_id, idempotency_key or "", content)
+        return self._retrying(lambda: self._record_batch(author, requests, key))
 
-        def attempt() -> BatchRecord:
-            if idem_id is not None:
-                replay = self._replay_batch(idem_id, print_)
-                if replay is not None:
-                    return replay
-            accounts: dict[str, Account] = {}
-            exchanges = []
-            for index, request in enumerate(requests):
-                exchange_id = str(uuid5(idem_id, str(index)) if idem_id else uuid4())
-                try:
-                    exchanges.append(self._prepare(recorder, request, exchange_id, accounts))
-                except LedgerError as error:
-                    error.extra["index"] = index
-                    raise
-            batch = None
-            if idem_id is not None and idempotency_key is not None:
-                ids = [e.exchange_id for e in exchanges]
-                batch = Batch(
-                    id=batch_stream(str(idem_id)),
-                    organisation=organisation,
-                    idempotency_key=idempotency_key,
-                    fingerprint=print_,
-                    exchange_ids=ids,
-                )
-            recordings = self.save(*accounts.values(), *exchanges, batch)
-            positions = {r.notification.originator_id: r.notification.id for r in recordings}
-            records = [self._record_of(e, positions[e.id]) for e in exchanges]
-            return BatchRecord(records, max(positions.values()))
-
-        return self._retrying(attempt)
+    def batch_exchange_id(self, organisation: str, idempotency_key: str, index: int) -> str:
+        """The id the item at `index` of a batch recorded under this key has (or will have)."""
+        return batch_item_id(idempotent_id(organisation, idempotency_key), index)
 
     def confirm_exchange(self, exchange_id: str, organisation: str | None) -> ExchangeRecord:
         """The awaited organisation confirms; balances move now and limits are checked now."""
@@ -211,84 +151,80 @@ class ExchangeUseCases(GroupCommit):
             raise UnknownExchange(f"no exchange '{exchange_id}'")
         return exchange
 
-    def _loaded(self, account_id: str, accounts: dict[str, Account]) -> Account:
-        if account_id not in accounts:
-            accounts[account_id] = self._account(account_id)
-        account = accounts[account_id]
-        if isinstance(accounts, Workspace):
-            accounts.remember(account_id, account)
-        return account
+    def _record_batch(
+        self, author: Author, requests: list[ExchangeRequest], key: _BatchKey | None
+    ) -> BatchRecord:
+        if key is not None:
+            replay = self._replayed_batch(key.id, key.fingerprint)
+            if replay is not None:
+                return replay
+        accounts = Workspace()
+        exchanges = self._prepare_all(author, requests, key.id if key else None, accounts)
+        batch = key.record(author.organisation, [e.exchange_id for e in exchanges]) if key else None
+        recordings = self.save(*accounts.values(), *exchanges, batch)
+        positions = {r.notification.originator_id: r.notification.id for r in recordings}
+        records = [self._record_of(e, positions[e.id]) for e in exchanges]
+        return BatchRecord(records, max(positions.values()))
+
+    def _prepare_all(
+        self, author: Author, requests: list[ExchangeRequest], batch_id: UUID | None,
+        accounts: Workspace,
+    ) -> list[Exchange]:  # fmt: skip
+        exchanges = []
+        for index, request in enumerate(requests):
+            try:
+                exchange_id = batch_item_id(batch_id, index)
+                exchanges.append(self._prepare(author, request, exchange_id, accounts))
+            except LedgerError as error:
+                error.extra["index"] = index
+                raise
+        return exchanges
 
     def _prepare(
-        self,
-        recorder: _Recorder,
-        request: ExchangeRequest,
-        exchange_id: str,
-        accounts: dict[str, Account],
+        self, author: Author, request: ExchangeRequest, exchange_id: str, accounts: Workspace
     ) -> Exchange:
-        """Check one request and, if it completes now, move the balances in `accounts`."""
-        organisation = recorder.organisation
+        """Load, authorise, and let the domain record the exchange (moving the balances in
+        `accounts` if it completes now)."""
         today = self.today()
-        minutes = check_minutes(request.minutes)
-        service_date = check_service_date(request.service_date or today, today)
-        check_category(request.category)
-        check_note(request.note)
-        if request.giver == request.receiver:
-            raise SameAccount("giver and receiver must be different accounts")
-        giver = self._loaded(request.giver, accounts)
-        receiver = self._loaded(request.receiver, accounts)
-        parties = (giver.organisation, receiver.organisation)
-        if organisation not in parties:
-            raise Forbidden(f"neither party belongs to {organisation}")
-        giver.check_open()
-        receiver.check_open()
-        other = next((org for org in parties if org != organisation), None)
-        if other is None:
-            rules_of_exchange.check_can_settle(giver, receiver, minutes)
-        expires_on = None
-        if other is not None:
-            days = self._organisation(organisation).pending_expiry_days
-            expires_on = (today + timedelta(days=days)).isoformat()
-        exchange = Exchange(
-            id=exchange_stream(exchange_id),
-            giver=request.giver,
-            receiver=request.receiver,
-            minutes=minutes,
-            service_date=service_date.isoformat(),
-            category=request.category,
-            note=request.note,
-            recorded_by=organisation,
-            recorded_by_key=recorder.key_id,
-            status=PENDING if other else COMPLETED,
-            awaiting=other,
-            expires_on=expires_on,
-            idempotency_key=recorder.idempotency_key,
-            fingerprint=recorder.fingerprint,
+        terms = Terms.checked(
+            request.giver, request.receiver, request.minutes, request.service_date or today,
+            request.category, request.note, today,
+        )  # fmt: skip
+        giver = accounts.load(request.giver, self._account)
+        receiver = accounts.load(request.receiver, self._account)
+        self._authorise(author.organisation, giver, receiver)
+        recorded_by = self._organisation(author.organisation)
+        return rules_of_exchange.record(
+            exchange_id, terms, giver, receiver, recorded_by, author.provenance, today
         )
-        if other is None:
-            rules_of_exchange.settle(exchange, giver, receiver)
-        return exchange
 
-    def _replay_exchange(self, key_id: UUID, print_: str) -> ExchangeRecord | None:
+    @staticmethod
+    def _authorise(organisation: str, giver: Account, receiver: Account) -> None:
+        """At least one party must belong to the organisation that records."""
+        if organisation not in (giver.organisation, receiver.organisation):
+            raise Forbidden(f"neither party belongs to {organisation}")
+
+    def _replayed_exchange(self, job: ExchangeJob) -> ExchangeRecord | None:
         """The first answer again, also after a restart: it is rebuilt from the stored record."""
+        key_id, content = job.idem_id, job.author.provenance.fingerprint
         if self._fresh(batch_stream(str(key_id))) is not None:
             raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
         stream = exchange_stream(str(key_id))
         original = self._fresh_version(stream, 1)
         if original is None:
             return None
-        if original.fingerprint != print_:
+        if original.fingerprint != content:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
-        return self._record_of(original, position_of(self.recorder, stream, 1), replayed=True)
+        return self._record_of(original, self.recorder.position_of(stream, 1), replayed=True)
 
-    def _replay_batch(self, key_id: UUID, print_: str) -> BatchRecord | None:
+    def _replayed_batch(self, key_id: UUID, content: str) -> BatchRecord | None:
         if self._fresh(exchange_stream(str(key_id))) is not None:
             raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
         stream = batch_stream(str(key_id))
         batch = self._fresh(stream)
         if batch is None:
             return None
-        if batch.fingerprint != print_:
+        if batch.fingerprint != content:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         records = []
         for exchange_id in batch.exchange_ids:
@@ -296,9 +232,9 @@ class ExchangeUseCases(GroupCommit):
             original = self._fresh_version(item_stream, 1)
             assert original is not None, "a batch record names only exchanges it recorded"
             records.append(
-                self._record_of(original, position_of(self.recorder, item_stream, 1), True)
+                self._record_of(original, self.recorder.position_of(item_stream, 1), True)
             )
-        return BatchRecord(records, position_of(self.recorder, stream, 1), replayed=True)
+        return BatchRecord(records, self.recorder.position_of(stream, 1), replayed=True)
 
     def _fresh_version(self, stream: str, version: int) -> Exchange | None:
         try:
@@ -326,4 +262,22 @@ class ExchangeUseCases(GroupCommit):
             recorded_by_key=exchange.recorded_by_key,
             position=position,
             replayed=replayed,
+        )
+
+
+@dataclass(frozen=True)
+class _BatchKey:
+    """A batch's idempotency key, its record id, and the fingerprint of the body sent."""
+
+    id: UUID
+    key: str
+    fingerprint: str
+
+    def record(self, organisation: str, exchange_ids: list[str]) -> Batch:
+        return Batch(
+            id=batch_stream(str(self.id)),
+            organisation=organisation,
+            idempotency_key=self.key,
+            fingerprint=self.fingerprint,
+            exchange_ids=exchange_ids,
         )

@@ -3,27 +3,46 @@
 Exchanges are prepared one after another against the same in-memory accounts, so each sees
 the balances left by those before it. A refused exchange is rolled back to a savepoint taken
 of the accounts it touched, without disturbing the others. If the commit meets a conflict with
-another process, the cached accounts are evicted and the whole group prepared again.
+another process, the cached accounts are evicted and the whole group prepared again, in the
+ledger's one retry loop (ledger/retry.py).
+
+`GroupCommit` is handed to the writer (ledger/writer.py) with each job; it is given the
+ledger's store and the three steps of recording one exchange (`ExchangeSteps`) by the
+exchange use cases (ledger/exchanges.py), which compose it.
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import IntegrityError
-
 from domain.account import Account
-from domain.errors import Conflict, LedgerError
-from domain.exchange import Exchange, exchange_stream
-from ledger.base import MAX_ATTEMPTS, LedgerBase, back_off
-from ledger.records import ExchangeRecord
+from domain.errors import LedgerError
+from domain.exchange import Exchange, Provenance, exchange_stream
+from ledger.base import LedgerBase
+from ledger.records import ExchangeRecord, ExchangeRequest
 
-if TYPE_CHECKING:
-    from ledger.exchanges import _ExchangeJob, _Recorder
-    from ledger.records import ExchangeRequest
+Outcome = ExchangeRecord | LedgerError | None
+
+
+@dataclass(frozen=True)
+class Author:
+    """The organisation that records, and the key and idempotency facts it records with."""
+
+    organisation: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class ExchangeJob:
+    """One exchange to record; `idem_id` is its idempotency key's record id, if it has one."""
+
+    author: Author
+    request: ExchangeRequest
+    idem_id: UUID | None
 
 
 class Workspace(dict[str, Account]):
@@ -33,10 +52,18 @@ class Workspace(dict[str, Account]):
         super().__init__()
         self._saved: dict[str, dict[str, Any]] = {}
 
+    def load(self, account_id: str, load: Callable[[str], Account]) -> Account:
+        """The account, loaded once per workspace and remembered for the savepoint."""
+        account = self.get(account_id)
+        if account is None:
+            account = self[account_id] = load(account_id)
+        self._remember(account_id, account)
+        return account
+
     def begin(self) -> None:
         self._saved = {}
 
-    def remember(self, account_id: str, account: Account) -> None:
+    def _remember(self, account_id: str, account: Account) -> None:
         if account_id not in self._saved:
             state = dict(vars(account))
             state["_pending_events"] = list(state["_pending_events"])
@@ -52,6 +79,15 @@ class Workspace(dict[str, Account]):
         return touched
 
 
+@dataclass(frozen=True)
+class ExchangeSteps:
+    """What recording one exchange takes, given by the use cases that compose a group."""
+
+    replayed: Callable[[ExchangeJob], ExchangeRecord | None]
+    prepare: Callable[[Author, ExchangeRequest, str, Workspace], Exchange]
+    record_of: Callable[[Exchange, int], ExchangeRecord]
+
+
 @dataclass
 class _Round:
     """One attempt at committing a group."""
@@ -61,57 +97,46 @@ class _Round:
     created: set[str] = field(default_factory=set)
     deferred: list[int] = field(default_factory=list)
     refused: dict[int, set[str]] = field(default_factory=dict)
+    saved: set[str] = field(default_factory=set)
 
 
-class GroupCommit(LedgerBase):
-    def run_group(self, jobs: list[Any]) -> list[Any]:
-        outcomes: list[Any] = [None] * len(jobs)
+class GroupCommit:
+    def __init__(self, store: LedgerBase, steps: ExchangeSteps) -> None:
+        self.store = store
+        self.steps = steps
+
+    def run_group(self, jobs: list[ExchangeJob]) -> list[Outcome]:
+        """Outcomes in the jobs' order: a record, or the refusal to raise."""
+        outcomes: list[Outcome] = [None] * len(jobs)
         todo, judged_fresh = list(range(len(jobs))), set[int]()
         while todo:
-            finished = self._commit_round(jobs, todo, outcomes)
+            finished = self.store.until_committed(partial(self._commit_round, jobs, todo, outcomes))
             # A refusal may rest on an account cached before another process changed it;
             # accounts saved in this round were proven current, the others are reloaded.
             stale = {i: touched - finished.saved for i, touched in finished.refused.items()}
             again = [i for i, accounts in stale.items() if accounts and i not in judged_fresh]
             for i in again:
-                self._evict({f"account:{a}" for a in stale[i]})
+                self.store.loaded.evict({f"account:{a}" for a in stale[i]})
             judged_fresh.update(again)
             todo = finished.deferred + again
         return outcomes
 
     def _commit_round(
-        self, jobs: list[_ExchangeJob], todo: list[int], outcomes: list[Any]
-    ) -> _Done:
-        for attempt in range(MAX_ATTEMPTS):
-            self._touched().clear()
-            round_ = _Round()
-            try:
-                for i in todo:
-                    self._stage(round_, i, jobs[i], outcomes)
-                return self._commit(round_, outcomes)
-            except IntegrityError:
-                self._evict(self._touched())
-                back_off(attempt)
-            except BaseException:
-                self._evict(self._touched())
-                raise
-        raise Conflict("too many concurrent changes to the same records; try again")
+        self, jobs: list[ExchangeJob], todo: list[int], outcomes: list[Outcome]
+    ) -> _Round:
+        round_ = _Round()
+        for i in todo:
+            self._stage(round_, i, jobs[i], outcomes)
+        self._commit(round_, outcomes)
+        return round_
 
-    def _stage(self, round_: _Round, i: int, job: _ExchangeJob, outcomes: list[Any]) -> None:
+    def _stage(self, round_: _Round, i: int, job: ExchangeJob, outcomes: list[Outcome]) -> None:
         exchange_id = str(job.idem_id or uuid4())
-        if job.idem_id is not None:
-            if exchange_stream(exchange_id) in round_.created:
-                round_.deferred.append(i)  # the same key twice: answer it after this commit
-                return
-            try:
-                outcomes[i] = self._replay_exchange(job.idem_id, job.recorder.fingerprint or "")
-            except LedgerError as error:
-                outcomes[i] = error
-            if outcomes[i] is not None:
-                return
+        if job.idem_id is not None and self._answered_before(round_, i, job, outcomes):
+            return
         round_.workspace.begin()
         try:
-            exchange = self._prepare(job.recorder, job.request, exchange_id, round_.workspace)
+            exchange = self.steps.prepare(job.author, job.request, exchange_id, round_.workspace)
         except LedgerError as error:
             outcomes[i] = error
             round_.refused[i] = round_.workspace.rollback()
@@ -119,35 +144,27 @@ class GroupCommit(LedgerBase):
         round_.created.add(exchange.id)
         round_.staged.append((i, exchange))
 
-    def _commit(self, round_: _Round, outcomes: list[Any]) -> _Done:
+    def _answered_before(
+        self, round_: _Round, i: int, job: ExchangeJob, outcomes: list[Outcome]
+    ) -> bool:
+        """An idempotency key met before: in this round (answered after its commit), or
+        in the log (the first answer again, or the refusal of a different body)."""
+        if exchange_stream(str(job.idem_id)) in round_.created:
+            round_.deferred.append(i)
+            return True
+        try:
+            outcomes[i] = self.steps.replayed(job)
+        except LedgerError as error:
+            outcomes[i] = error
+        return outcomes[i] is not None
+
+    def _commit(self, round_: _Round, outcomes: list[Outcome]) -> None:
         accounts = list(round_.workspace.values())
-        saved = {a.account_id for a in accounts if a.pending_events}
+        round_.saved = {a.account_id for a in accounts if a.pending_events}
         exchanges = [exchange for _, exchange in round_.staged]
         if exchanges:
-            recordings = self.save(*accounts, *exchanges)
-            self._forget_transient(exchanges)
+            recordings = self.store.save(*accounts, *exchanges)
+            self.store.forget_transient(exchanges)
             positions = {r.notification.originator_id: r.notification.id for r in recordings}
             for i, exchange in round_.staged:
-                outcomes[i] = self._record_of(exchange, positions[exchange.id])
-        return _Done(round_.deferred, round_.refused, saved)
-
-    @abstractmethod
-    def _prepare(
-        self, recorder: _Recorder, request: ExchangeRequest, exchange_id: str,
-        accounts: dict[str, Account],
-    ) -> Exchange: ...  # fmt: skip
-
-    @abstractmethod
-    def _replay_exchange(self, key_id: UUID, print_: str) -> ExchangeRecord | None: ...
-
-    @abstractmethod
-    def _record_of(
-        self, exchange: Exchange, position: int, replayed: bool = False
-    ) -> ExchangeRecord: ...
-
-
-@dataclass(frozen=True)
-class _Done:
-    deferred: list[int]
-    refused: dict[int, set[str]]
-    saved: set[str]
+                outcomes[i] = self.steps.record_of(exchange, positions[exchange.id])

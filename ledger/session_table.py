@@ -18,7 +18,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from ledger.store import creating_tables
+from ledger.postgres import creating_tables
 
 TABLE = "ledger_sessions"
 CREATE = (

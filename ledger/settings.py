@@ -44,7 +44,7 @@ def parse_database_url(url: str) -> Database:
     if parsed.scheme == "sqlite":
         return Database(url, "sqlite", _sqlite_env(parsed.path))
     if parsed.scheme == "memory":
-        return Database(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        return Database(url, "memory", {"PERSISTENCE_MODULE": "ledger.memory:LedgerMemoryFactory"})
     if parsed.scheme in ("postgresql", "postgres"):
         return Database(url, "postgres", _postgres_env(parsed))
     raise SettingsError(
@@ -63,6 +63,7 @@ def _sqlite_env(path: str) -> dict[str, str]:
         create_private(db_file)  # before SQLite makes it, and its -wal and -shm, world-readable
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "APPLICATION_RECORDER_TOPIC": "ledger.sqlite:LedgerSQLiteRecorder",
         "SQLITE_DBNAME": str(db_file),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
@@ -78,7 +79,7 @@ def _postgres_env(parsed: object) -> dict[str, str]:
         raise SettingsError("a postgresql URL needs a database name: postgresql://host/dbname")
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "ledger.postgres:LedgerPostgresRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parsed.port or 5432),

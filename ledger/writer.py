@@ -32,22 +32,24 @@ class Call:
     future: Future[Any] = field(default_factory=Future)
 
 
-@dataclass
-class Grouped:
-    """A command that may share one transaction with others of its kind."""
-
-    job: Any
-    future: Future[Any] = field(default_factory=Future)
-
-
 class GroupRunner(Protocol):
     def run_group(self, jobs: list[Any]) -> list[Any]:
         """Outcomes in the same order as the jobs: a result, or the exception to raise."""
 
 
-class Writer:
-    def __init__(self, runner: GroupRunner, max_group: int = MAX_GROUP) -> None:
-        self._runner = runner
+@dataclass
+class Grouped:
+    """A command that may share one transaction with others given to the same runner."""
+
+    runner: GroupRunner
+    job: Any
+    future: Future[Any] = field(default_factory=Future)
+
+
+class SingleWriter:
+    """The one turn to write in this process: who holds it owns the aggregate cache."""
+
+    def __init__(self, max_group: int = MAX_GROUP) -> None:
         self._max_group = max_group
         self._queue: queue.SimpleQueue[Call | Grouped | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -68,21 +70,22 @@ class Writer:
                 return run()
         return self._submit(Call(run))
 
-    def grouped(self, job: Any) -> Any:
+    def grouped(self, runner: GroupRunner, job: Any) -> Any:
+        """`runner.run_group` for this job, alone or in a group with the jobs waiting."""
         with self._here() as here:
             if here:
-                outcome = self._runner.run_group([job])[0]
+                outcome = runner.run_group([job])[0]
                 if isinstance(outcome, BaseException):
                     raise outcome
                 return outcome
-        return self._submit(Grouped(job))
+        return self._submit(Grouped(runner, job))
 
-    def submit_grouped(self, job: Any) -> Future[Any]:
+    def submit_grouped(self, runner: GroupRunner, job: Any) -> Future[Any]:
         """Queue a groupable command and return at once: an event loop awaits the future
         instead of parking a worker thread on it."""
         if self.on_writer_thread():
             raise RuntimeError("the writer thread cannot wait for itself")
-        item = Grouped(job)
+        item = Grouped(runner, job)
         self._enqueue(item)
         return item.future
 
@@ -148,14 +151,14 @@ class Writer:
                     self._local.holding = False
 
     def _gather(self, first: Grouped) -> list[Grouped]:
-        """Everything of the same kind already waiting, in arrival order."""
+        """Everything for the same runner already waiting, in arrival order."""
         group = [first]
         while len(group) < self._max_group:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if not isinstance(item, Grouped):
+            if not isinstance(item, Grouped) or item.runner is not first.runner:
                 self._held = item
                 break
             group.append(item)
@@ -163,7 +166,7 @@ class Writer:
 
     def _run_group(self, group: list[Grouped]) -> None:
         try:
-            outcomes = self._runner.run_group([g.job for g in group])
+            outcomes = group[0].runner.run_group([g.job for g in group])
         except BaseException as error:  # every waiting caller must hear of it
             for item in group:
                 item.future.set_exception(error)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain.account import is_over_limit
 from projections.columns import ACCOUNT_COLUMNS
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
@@ -87,7 +88,7 @@ def _as_it_stood(view: ViewStore, row: Row, position: int) -> Row | None:
 def _shaped(row: Row) -> Row:
     """Over the limit is judged against the limits that apply now."""
     balance, cap = row["balance"], row["max_balance"]
-    over = balance < -row["credit_limit"] or (cap is not None and balance > cap)
+    over = is_over_limit(balance, row["credit_limit"], cap)
     return {
         "id": row["id"],
         "organisation": row["organisation"],

@@ -49,17 +49,6 @@ class LogEvent:
             "data": self.data,
         }
 
-    @classmethod
-    def from_audit(cls, item: dict[str, Any]) -> LogEvent:
-        return cls(
-            position=int(item["position"]),
-            stream=str(item["stream"]),
-            version=int(item["version"]),
-            type=str(item["type"]),
-            recorded_at=str(item["recorded_at"]),
-            data=dict(item["data"]),
-        )
-
 
 def _uuid5(name: str) -> str:
     """`str(uuid5(EVENT_ID_NAMESPACE, name))` (RFC 4122), three times faster: every event

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain.exchange import status_on
 from projections.columns import EXCHANGE_COLUMNS
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
@@ -28,9 +29,7 @@ def exchange(view: ViewStore, exchange_id: str, today: date) -> Row | None:
 
 
 def _shaped(row: Row, today: date) -> Row:
-    status = row["status"]
-    if status == "pending" and row["expires_on"] is not None:
-        status = "expired" if today.isoformat() > row["expires_on"] else status
+    status = status_on(row["status"], row["expires_on"], today)
     return {
         "id": row["id"],
         "status": status,

@@ -10,11 +10,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
+from projections.store import ViewStore
+
 Row = dict[str, Any]
 Page = tuple[list[Row], str | None]  # (items, cursor of the next page or None)
 
 
 class ReadModels(Protocol):
+    @property
+    def view(self) -> ViewStore:
+        """The views' tables, for the brokers' pages (projections/broker_reads.py), which
+        read them in more ways than the methods below."""
+
     def position(self) -> int:
         """The position every view has processed (the lowest tracking position): as_of_position."""
 

@@ -14,12 +14,11 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import ApplicationRecorder, Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from ledger.recorder import LedgerRecorder
 from projections.cursor import Cursor, Params, Row
 
 __all__ = ["Cursor", "Params", "Row", "StaleProjection", "ViewStore"]
@@ -34,11 +33,12 @@ class ViewStore(TrackingRecorder):
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
         self.recorder = recorder
-        self.postgres = isinstance(recorder, PostgresApplicationRecorder)
+        dialect = cast(LedgerRecorder, recorder).views_dialect
+        self.postgres = dialect == "postgres"
         self.schema = recorder.datastore.schema if self.postgres else ""  # type: ignore[attr-defined]
         self._memory: sqlite3.Connection | None = None
         self._memory_lock = threading.RLock()
-        if not isinstance(recorder, (SQLiteApplicationRecorder, PostgresApplicationRecorder)):
+        if dialect == "memory":
             self._memory = sqlite3.connect(":memory:", check_same_thread=False)
             self._memory.row_factory = sqlite3.Row
         self.advanced = threading.Condition()

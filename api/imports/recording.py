@@ -8,12 +8,12 @@ recorded and the ledger answers them from its records instead of recording them 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import uuid5
 
 from api.imports.rows import Item
 from domain.errors import UnknownExchange
 from ledger import BatchRecord, Ledger
-from ledger.exchanges import MAX_BATCH, fingerprint, idempotent_id
+from ledger.exchanges import MAX_BATCH
+from ledger.idempotency import fingerprint
 
 CHUNK = MAX_BATCH
 
@@ -42,12 +42,12 @@ def chunks_of(items: list[Item], size: int | None = None) -> list[Chunk]:
 def already_recorded(ledger: Ledger, organisation: str, chunk: Chunk) -> bool:
     """Whether a previous run recorded this chunk.
 
-    A batch recorded under an idempotency key gives its items the ids uuid5(key id, index),
-    and it is saved in one transaction: its first exchange exists exactly when it does.
+    A batch recorded under an idempotency key gives its items ids the ledger derives from
+    the key, and it is saved in one transaction: its first exchange exists exactly when it does.
     """
-    first = uuid5(idempotent_id(organisation, chunk.key), "0")
+    first = ledger.batch_exchange_id(organisation, chunk.key, 0)
     try:
-        ledger.get_exchange(str(first))
+        ledger.get_exchange(first)
     except UnknownExchange:
         return False
     return True

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import MAX_POSITION, SettingsDep, role
+from api.deps import MAX_POSITION, LedgerDep, SettingsDep, role
 from api.openapi import errors
 from api.problems import Unavailable
 from api.schemas.audit import AuditEventPage, Checkpoint, CheckpointPage
 from api.strict import StrictJSONRoute
 from domain.errors import LedgerError
-from ledger import Principal
+from ledger import Ledger, Principal
 from projections.audit_log import AuditLog
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=StrictJSONRoute)
@@ -47,13 +47,14 @@ AuditLogDep = Annotated[AuditLog, Depends(get_audit_log)]
 def list_events(
     caller: Auditor,
     audit: AuditLogDep,
+    ledger: LedgerDep,
     settings: SettingsDep,
     after: After = 0,
     limit: PageLimit = 100,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Events oldest first, each with the hash that chains it to the one before."""
-    position = _chained_to(audit, min_position, settings.read_wait_seconds)
+    position = _chained_to(audit, ledger, min_position, settings.read_wait_seconds)
     events, cursor = audit.events(after, limit)
     return {"events": events, "next": cursor, "as_of_position": position}
 
@@ -71,24 +72,25 @@ def latest_checkpoint(caller: Auditor, audit: AuditLogDep) -> dict[str, Any]:
 def list_checkpoints(
     caller: Auditor,
     audit: AuditLogDep,
+    ledger: LedgerDep,
     settings: SettingsDep,
     after: After = 0,
     limit: PageLimit = 100,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Signed checkpoints oldest first."""
-    position = _chained_to(audit, min_position, settings.read_wait_seconds)
+    position = _chained_to(audit, ledger, min_position, settings.read_wait_seconds)
     checkpoints, cursor = audit.checkpoints(after, limit)
     return {"checkpoints": checkpoints, "next": cursor, "as_of_position": position}
 
 
-def _chained_to(audit: AuditLog, position: int | None, timeout: float) -> int:
+def _chained_to(audit: AuditLog, ledger: Ledger, position: int | None, timeout: float) -> int:
     """The chain's head, after waiting for it to reach `position` if asked."""
     deadline = time.monotonic() + timeout
     head = audit.head()[0]
     if position is None or head >= position:
         return head
-    if position > (audit.recorder.max_notification_id() or 0):
+    if position > ledger.head_position():
         # No write answered with a position past the log's head: hold no thread waiting for it.
         raise Unavailable(f"nothing has been recorded at position {position} yet")
     while head < position:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 
 from api.deps import LedgerDep, ReadModelsDep, SettingsDep
-from api.problems import Unavailable
 from api.ratelimit import Limits
 from api.web.session import (
     ROLES,
@@ -88,10 +87,7 @@ def organisation_pages(
     organisation = models.organisation(org)
     if organisation is None:
         raise NotFound(f"There is no organisation '{org}'.")
-    view = getattr(models, "view", None)
-    if not isinstance(view, ViewStore):
-        raise Unavailable("the read models do not offer the views these pages read")
-    return OrgContext(visitor, organisation, models, view, settings.read_wait_seconds)
+    return OrgContext(visitor, organisation, models, models.view, settings.read_wait_seconds)
 
 
 OrgDep = Annotated[OrgContext, Depends(organisation_pages)]

@@ -114,8 +114,7 @@ def organisations(
 ) -> Response:
     if visitor.organisation is not None:
         return see_other(f"/app/o/{visitor.organisation}")
-    view = getattr(models, "view")  # noqa: B009 (LedgerReadModels; see access.py)
-    rows, next_ = broker_reads.organisations(view, after, 50)
+    rows, next_ = broker_reads.organisations(models.view, after, 50)
     return render(request, "organisations.html", visitor, rows=rows, next=next_)
 
 

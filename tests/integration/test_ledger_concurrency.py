@@ -135,14 +135,14 @@ def test_two_ledgers_with_their_own_caches_never_breach_the_limit(shared_url: st
 
 def note_evictions(ledger: Ledger, evictions: list[set[str]]) -> None:
     """Notes each eviction of the cached spender, which the ledger does on a conflict."""
-    evict = ledger._evict
+    evict = ledger.loaded.evict
 
     def noting(streams: set[str]) -> None:
         if f"account:{SPENDER}" in streams:
             evictions.append(set(streams))
         evict(streams)
 
-    ledger._evict = noting  # type: ignore[method-assign]
+    ledger.loaded.evict = noting  # type: ignore[method-assign]
 
 
 def spend_in_a_process(url: str, first_giver: int, threads: int, attempts: int) -> list[str]:

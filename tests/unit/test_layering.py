@@ -70,3 +70,86 @@ def test_every_layer_is_actually_scanned() -> None:
     assert all(modules_of(layer) for layer in LAYERS)
     assert "eventsourcing.domain" in imports_of(ROOT / "domain" / "base.py")
     assert "domain.account" in imports_of(ROOT / "ledger" / "base.py")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the modules of the four layers it imports, at any depth, TYPE_CHECKING
+    imports included (`from package import module` counts as importing that module)."""
+    paths = {module_name(p): p for layer in LAYERS for p in modules_of(layer)}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                submodules = {f"{node.module}.{alias.name}" for alias in node.names} & set(paths)
+                targets.update(submodules or {node.module})
+        graph[name] = {t for t in targets if t in paths and t != name}
+    return graph
+
+
+def cycles_in(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle, each as the path of modules that closes it (depth-first)."""
+    found: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        for target in sorted(graph[module]):
+            if target in path:
+                found.append([*path[path.index(target) :], target])
+            elif target not in done:
+                visit(target, [*path, target])
+        done.add(module)
+
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+    return found
+
+
+# Cycles in modules being changed elsewhere at the moment; each is to be broken there, and
+# taken off this list.
+CYCLES_ALLOWED = [
+    ["api.cli", "api.commands.serve", "api.cli"],  # serve asks whether `project` exists
+]
+
+
+def test_no_module_imports_another_in_a_circle() -> None:
+    assert cycles_in(import_graph()) == CYCLES_ALLOWED
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert cycles_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert "ledger.base" in import_graph()["ledger.group_commit"]
+
+
+MAX_FUNCTION_LINES = 40
+# Functions longer than the limit in modules being changed elsewhere at the moment; each is
+# to be split there, and its name taken off this list.
+LONG_FUNCTIONS_ALLOWED = {"api/app.py:create_app"}
+
+
+def long_functions() -> set[str]:
+    found = set()
+    for layer in LAYERS:
+        for path in modules_of(layer):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                    if lines > MAX_FUNCTION_LINES:
+                        found.add(f"{path.relative_to(ROOT)}:{node.name}")
+    return found
+
+
+def test_no_function_is_longer_than_forty_lines() -> None:
+    assert long_functions() <= LONG_FUNCTIONS_ALLOWED
+
+
+def test_every_allowance_for_a_long_function_is_still_needed() -> None:
+    assert long_functions() >= LONG_FUNCTIONS_ALLOWED

@@ -63,7 +63,8 @@ def test_a_bare_postgres_url_uses_local_defaults() -> None:
 def test_memory_is_for_tests() -> None:
     database = parse_database_url("memory://")
 
-    assert (database.kind, database.env["PERSISTENCE_MODULE"]) == ("memory", "eventsourcing.popo")
+    assert database.kind == "memory"
+    assert database.env["PERSISTENCE_MODULE"] == "ledger.memory:LedgerMemoryFactory"
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from ledger.writer import Writer
+from ledger.writer import SingleWriter
 
 
-class Recorder:
+class NotingRunner:
     """A runner that notes each group it was given and on which thread it ran."""
 
     def __init__(self, hold: threading.Event | None = None) -> None:
@@ -31,28 +31,28 @@ class Recorder:
 
 
 def test_a_lone_command_runs_on_the_callers_thread() -> None:
-    runner = Recorder()
-    writer = Writer(runner)
+    runner = NotingRunner()
+    writer = SingleWriter()
     try:
-        assert writer.grouped(21) == 42
+        assert writer.grouped(runner, 21) == 42
         assert writer.call(lambda: writer.on_writer_thread()) is True
         assert runner.threads == [threading.current_thread().name]
         assert writer.on_writer_thread() is False  # the turn was given back
         with pytest.raises(ValueError, match="bad"):
-            writer.grouped("bad")
+            writer.grouped(runner, "bad")
     finally:
         writer.close()
 
 
 def test_commands_arriving_while_one_runs_are_committed_together_by_the_writer_thread() -> None:
     release = threading.Event()
-    runner = Recorder(hold=release)
-    writer = Writer(runner)
+    runner = NotingRunner(hold=release)
+    writer = SingleWriter()
     try:
         with ThreadPoolExecutor(9) as pool:
-            first = pool.submit(writer.grouped, 0)
+            first = pool.submit(writer.grouped, runner, 0)
             assert runner.started.wait(5)
-            later = [pool.submit(writer.grouped, n) for n in range(1, 9)]
+            later = [pool.submit(writer.grouped, runner, n) for n in range(1, 9)]
             deadline = time.monotonic() + 5
             # All eight wait behind the first: queued, one of them held by the writer thread.
             while writer._queue.qsize() + writer._wanted < 8 and time.monotonic() < deadline:
@@ -68,15 +68,15 @@ def test_commands_arriving_while_one_runs_are_committed_together_by_the_writer_t
 
 
 def test_a_command_within_a_command_runs_in_place() -> None:
-    writer = Writer(Recorder())
+    runner, writer = NotingRunner(), SingleWriter()
     try:
-        assert writer.call(lambda: writer.call(lambda: writer.grouped(5))) == 10
+        assert writer.call(lambda: writer.call(lambda: writer.grouped(runner, 5))) == 10
     finally:
         writer.close()
 
 
 def test_a_closed_writer_refuses_commands() -> None:
-    writer = Writer(Recorder())
+    writer = SingleWriter()
     writer.close()
     with pytest.raises(RuntimeError, match="closed"):
-        writer.grouped(1)
+        writer.grouped(NotingRunner(), 1)

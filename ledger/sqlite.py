@@ -1,0 +1,39 @@
+"""The embedded default: eventsourcing's SQLite recorder with the ledger's reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from ledger.recorder import LedgerRecorder, StoredRow
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder, LedgerRecorder):
+    views_dialect = "sqlite"
+
+    def position_of(self, stream: str, version: int) -> int:
+        statement = (
+            f"SELECT rowid FROM {self.events_table_name}"  # noqa: S608 (our own table name)
+            " WHERE originator_id=? AND originator_version=?"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, (stream, version))
+            row: Any = c.fetchone()
+        if row is None:
+            raise LookupError(f"no event {stream}@{version}")
+        return int(row[0])
+
+    def last_events(self, streams: list[str]) -> dict[str, StoredEvent]:
+        return self._last_events_one_by_one(streams)
+
+    def stored_rows(self, after: int, limit: int) -> list[StoredRow]:
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state"  # noqa: S608 (own table)
+            f" FROM {self.events_table_name}"
+            " WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        )
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, (after, limit))
+            return [tuple(row) for row in cursor.fetchall()]
