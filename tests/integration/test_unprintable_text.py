@@ -3,7 +3,7 @@ it already (an older ledger) never stops the read models."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -59,7 +59,7 @@ def test_reasons_names_and_key_labels_refuse_control_characters_whoever_calls(
 ) -> None:
     recorded = site.ledger.record_exchange(ORG, ExchangeRequest(f"{ORG}:m-1", f"{ORG}:m-2", 30))
     before = site.head()
-    refusals = {
+    refusals: dict[str, Callable[[], object]] = {
         "reason": lambda: site.ledger.reverse_exchange(recorded.id, ORG, "\x1b[2Jgone"),
         "name": lambda: site.ledger.register_organisation("eastfield", "East\x00field"),
         "label": lambda: site.ledger.issue_key("broker", ORG, label="desk \ud800"),

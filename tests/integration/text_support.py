@@ -38,7 +38,8 @@ class Site:
 
     def api(self, method: str, path: str, **options: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.broker}", **options.pop("headers", {})}
-        return self.client.request(method, path, headers=headers, **options)
+        answer: httpx.Response = self.client.request(method, path, headers=headers, **options)
+        return answer
 
     def head(self) -> int:
         return self.ledger.head_position()
@@ -57,7 +58,10 @@ class Site:
         token = _token(page)
         fields = {"csrf_token": token, "giver": "m-1", "receiver": "m-2", "hours": "1"}
         body = urlencode({**fields, "note": note}, encoding="utf-8", errors="surrogatepass")
-        return self.client.post(f"/app/o/{ORG}/record", content=body, headers=FORM)
+        answer: httpx.Response = self.client.post(
+            f"/app/o/{ORG}/record", content=body, headers=FORM
+        )
+        return answer
 
     def sign_in(self) -> None:
         token = _token(self.client.get("/app/sign-in"))
