@@ -40,7 +40,7 @@ def record(site: Site) -> int:
 
 
 def metric(site: Site, line_start: str) -> str:
-    text = site.client.get("/metrics").text
+    text: str = site.client.get("/metrics").text
     return next(line for line in text.splitlines() if line.startswith(line_start))
 
 
