@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from projections.setup import Projections, build
 ORG = "riverside"
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+PATIENCE = 60.0  # a deadline for background threads, never a measured time
 
 
 @dataclass
@@ -35,11 +38,18 @@ class Site:
     projections: Projections
     client: TestClient
     broker: str
+    following: bool = False
 
     def api(self, method: str, path: str, **options: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.broker}", **options.pop("headers", {})}
         answer: httpx.Response = self.client.request(method, path, headers=headers, **options)
         return answer
+
+    def post_json(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        """JSON as any client may send it: ASCII with escapes, so that a lone surrogate
+        travels as `\\ud800` (httpx's own encoder cannot write one)."""
+        content = json.dumps(body).encode()
+        return self.api("POST", path, content=content, headers={"Content-Type": "application/json"})
 
     def head(self) -> int:
         return self.ledger.head_position()
@@ -47,19 +57,38 @@ class Site:
     def caught_up(self) -> bool:
         """Every projection (views and audit chain) processes the whole log, and stands at
         its head. Before the fix, a NUL made the views' page raise here, for good."""
-        self.projections.runner.run_once()
+        if not self.following:
+            self.projections.runner.run_once()
         head = self.head()
-        return all(p.position() == head for p in self.projections.all)
+        deadline = time.monotonic() + PATIENCE
+        while not all(p.position() == head for p in self.projections.all):
+            if self.projections.runner.stuck or time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    @contextmanager
+    def follow(self) -> Iterator[None]:
+        """The projections follow the log in the background, as in a server: the web form
+        waits for them after it records."""
+        self.projections.start(self.ledger)
+        self.following = True
+        try:
+            yield
+        finally:
+            self.following = False
+            self.projections.stop()
 
     def record_form(self, note: str) -> httpx.Response:
         """The web record form, as a browser posts it (percent-encoded UTF-8)."""
-        self.projections.runner.run_once()  # the pages read the organisation from the views
+        if not self.following:  # the pages read the organisation from the views
+            self.projections.runner.run_once()
         page = self.client.get(f"/app/o/{ORG}/record")
         token = _token(page)
         fields = {"csrf_token": token, "giver": "m-1", "receiver": "m-2", "hours": "1"}
         body = urlencode({**fields, "note": note}, encoding="utf-8", errors="surrogatepass")
         answer: httpx.Response = self.client.post(
-            f"/app/o/{ORG}/record", content=body, headers=FORM
+            f"/app/o/{ORG}/record", content=body, headers=FORM, follow_redirects=False
         )
         return answer
 
@@ -77,10 +106,10 @@ def _token(page: httpx.Response) -> str:
 
 
 @contextmanager
-def site_on(url: str) -> Iterator[Site]:
+def site_on(url: str, credit_limit: int = 600) -> Iterator[Site]:
     """An organisation with two accounts and a broker key, the API and the web pages."""
     ledger = Ledger(parse_database_url(url))
-    ledger.register_organisation(ORG, "Riverside Timebank")
+    ledger.register_organisation(ORG, "Riverside Timebank", credit_limit=credit_limit)
     ledger.register_organisation("oakwood", "Oakwood Day Service")
     for ref in ("m-1", "m-2"):
         ledger.open_account(ORG, ref)
