@@ -22,7 +22,7 @@ from api.middleware import (
     SecurityHeadersMiddleware,
 )
 from api.openapi import DESCRIPTION, TAGS, TITLE, problem_schema
-from api.probe import Probe
+from api.probe import Positions, Probe, Stall
 from api.ratelimit import Limits
 from api.routers import accounts, audit, exchanges, operations, organisations, summary, transparency
 from api.settings import ApiSettings
@@ -69,6 +69,7 @@ def create_app(
     app.state.audit_log = audit_log
     app.state.read_models_factory = read_models_factory or open_read_models
     app.state.probe = Probe(lambda: _positions(app))
+    app.state.stall = Stall(app.state.settings.ready_stall_seconds, time.monotonic)
     app.state.metrics = Metrics(app.state.probe.positions)
     settings = app.state.settings
     app.state.limits = Limits.of(settings.rate_limit, settings.address_rate_limit)
@@ -141,10 +142,12 @@ def _close(resource: object) -> None:
         close()
 
 
-def _positions(app: FastAPI) -> tuple[int, int | None]:
+def _positions(app: FastAPI) -> Positions:
     ledger: Ledger = app.state.ledger
     read_models: ReadModels | None = app.state.read_models
-    return ledger.head_position(), (read_models.position() if read_models else None)
+    if read_models is None:
+        return Positions(ledger.head_position(), None)
+    return Positions(ledger.head_position(), read_models.position(), tuple(read_models.stuck()))
 
 
 def _routers_of(module: Any) -> list[Any]:

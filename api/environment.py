@@ -24,6 +24,7 @@ ENVIRONMENT: dict[str, str] = {
     LOG_LEVEL: "DEBUG, INFO (default), WARNING or ERROR",
     "TIMEBANK_MAX_BODY_BYTES": "largest request body the API accepts (default 1 MiB)",
     "TIMEBANK_READY_MAX_LAG": "/readyz fails while read models trail by more events (1000)",
+    "TIMEBANK_READY_STALL_SECONDS": "/readyz fails when read models stand still behind (30)",
     "TIMEBANK_RATE_LIMIT": "requests a second per key and API process (default 100; 0: none)",
     "TIMEBANK_ADDRESS_RATE_LIMIT": "requests a second without a valid key, per address (50)",
     "TIMEBANK_CHECKPOINT_EVERY": "events between signed audit checkpoints (default 1000)",

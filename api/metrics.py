@@ -16,9 +16,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from api.probe import Positions as Read
+from projections.faults import Fault
+
 log = logging.getLogger("timebank.api")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-Positions = Callable[[], tuple[int, int | None]]
+Positions = Callable[[], Read]
 
 
 class PositionCollector(Collector):
@@ -29,10 +32,11 @@ class PositionCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         try:
-            head, read = self.positions()
+            head, read, stuck = self.positions()
         except Exception as error:  # a scrape must not fail because the database is away
             log.warning("metrics: positions unavailable: %s", error)
             return
+        yield from _stuck(stuck)
         yield GaugeMetricFamily(
             "timebank_event_log_position", "Position of the last event recorded", value=head
         )
@@ -45,6 +49,22 @@ class PositionCollector(Collector):
                 "Events recorded but not yet processed by the read models",
                 value=max(head - read, 0),
             )
+
+
+def _stuck(stuck: tuple[Fault, ...]) -> Iterator[Metric]:
+    yield GaugeMetricFamily(
+        "timebank_projections_stuck",
+        "Projections that cannot get past an event (the log names it; /readyz answers 503)",
+        value=len(stuck),
+    )
+    where = GaugeMetricFamily(
+        "timebank_projection_stuck_position",
+        "Position a stuck projection cannot get past, by projection",
+        labels=["projection"],
+    )
+    for fault in stuck:
+        where.add_metric([fault.projection], fault.position)
+    yield where
 
 
 class Metrics:

@@ -9,10 +9,42 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 
 from api.problems import Unavailable
+from projections.faults import Fault
 
-Positions = tuple[int, int | None]
+
+class Positions(NamedTuple):
+    head: int
+    """The position of the last event recorded."""
+    read: int | None
+    """The position the read models have processed; None when they are not running."""
+    stuck: tuple[Fault, ...] = ()
+    """Projections that cannot get past an event."""
+
+
+class Stall:
+    """Whether the read models have stopped advancing: behind the log, and at the same
+    position for `patience` seconds (a dead or wedged projection worker, in any process)."""
+
+    def __init__(self, patience: float, clock: Callable[[], float]) -> None:
+        self.patience = patience
+        self.clock = clock
+        self._since: tuple[int, float] | None = None  # (position, first seen behind there)
+
+    def seconds(self, positions: Positions) -> float:
+        """How long the read models have stood still behind the log (0 when they have not)."""
+        if positions.read is None or positions.read >= positions.head:
+            self._since = None
+            return 0.0
+        now = self.clock()
+        if self._since is None or self._since[0] != positions.read:
+            self._since = (positions.read, now)
+        return now - self._since[1]
+
+    def stalled(self, positions: Positions) -> bool:
+        return self.seconds(positions) >= self.patience
 
 
 class _Attempt:

@@ -19,6 +19,8 @@ class ApiSettings:
     """How long a read with `min_position` waits for the read models."""
     ready_max_lag: int = 1000
     """/readyz answers 503 while the read models trail the log by more events than this."""
+    ready_stall_seconds: float = 30.0
+    """/readyz answers 503 when the read models, behind the log, stood still this long."""
     rate_limit: float = 100.0
     """Requests a second each key may make on average (bursts of twice that); 0: no limit."""
     address_rate_limit: float = 50.0
@@ -32,6 +34,7 @@ class ApiSettings:
             admin_key=os.environ.get(ADMIN_KEY_VAR) or None,
             max_body_bytes=int(os.environ.get("TIMEBANK_MAX_BODY_BYTES", MiB)),
             ready_max_lag=int(os.environ.get("TIMEBANK_READY_MAX_LAG", 1000)),
+            ready_stall_seconds=float(os.environ.get("TIMEBANK_READY_STALL_SECONDS", 30.0)),
             rate_limit=float(os.environ.get("TIMEBANK_RATE_LIMIT", 100.0)),
             address_rate_limit=float(os.environ.get("TIMEBANK_ADDRESS_RATE_LIMIT", 50.0)),
             metrics_public=_flag(os.environ.get("TIMEBANK_METRICS_PUBLIC", "false")),

@@ -18,6 +18,15 @@ CATEGORY = re.compile(r"^[a-z0-9-]{1,40}$")
 NOTE_MAX = 500
 REASON_MAX = 500
 NAME_MAX = 200
+LABEL_MAX = 200
+# Free text may hold any printable character, newlines and tabs, but no other control code:
+# a NUL cannot be stored in a Postgres TEXT column, and escape sequences would reach the
+# terminals and spreadsheets that show exports. The API's schemas use the same pattern.
+CONTROL_CHARACTERS = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F"
+PRINTABLE = rf"^[^{CONTROL_CHARACTERS}]*$"
+# Beyond the pattern: a lone surrogate (U+D800 to U+DFFF in a Python str) is no character,
+# and neither UTF-8 nor Postgres can hold one.
+NOT_PRINTABLE = re.compile(rf"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 ACCOUNT_KINDS = ("person", "organisation", "pot")
 DEFAULT_CREDIT_LIMIT = 600
 DEFAULT_PENDING_EXPIRY_DAYS = 14
@@ -36,13 +45,13 @@ def check_minutes(minutes: object) -> int:
 
 def check_organisation_id(org: str) -> str:
     if not isinstance(org, str) or not ORGANISATION_ID.fullmatch(org):
-        raise InvalidRequest("organisation id must match ^[a-z0-9][a-z0-9-]{1,62}$", field="id")
+        raise InvalidRequest(f"organisation id must match {ORGANISATION_ID.pattern}", field="id")
     return org
 
 
 def check_ref(ref: str) -> str:
     if not isinstance(ref, str) or not ACCOUNT_REF.fullmatch(ref):
-        raise InvalidRequest("ref must match ^[A-Za-z0-9._-]{1,64}$", field="ref")
+        raise InvalidRequest(f"ref must match {ACCOUNT_REF.pattern}", field="ref")
     return ref
 
 
@@ -87,26 +96,50 @@ def check_service_date(service_date: date, today: date) -> date:
 
 def check_category(category: str | None) -> str | None:
     if category is not None and not CATEGORY.fullmatch(category):
-        raise InvalidRequest("category must match ^[a-z0-9-]{1,40}$", field="category")
+        raise InvalidRequest(f"category must match {CATEGORY.pattern}", field="category")
     return category
 
 
 def check_note(note: str | None) -> str | None:
-    if note is not None and len(note) > NOTE_MAX:
+    if note is None:
+        return None
+    if not isinstance(note, str) or len(note) > NOTE_MAX:
         raise InvalidRequest(f"note must be at most {NOTE_MAX} characters", field="note")
-    return note
+    return check_text(note, "note")
 
 
 def check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
         raise InvalidRequest(f"name must be 1 to {NAME_MAX} characters", field="name")
-    return name
+    return check_text(name, "name")
 
 
 def check_reason(reason: str) -> str:
     if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
         raise InvalidRequest(f"reason must be 1 to {REASON_MAX} characters", field="reason")
-    return reason
+    return check_text(reason, "reason")
+
+
+def check_label(label: str | None) -> str | None:
+    if label is None:
+        return None
+    if not isinstance(label, str) or len(label) > LABEL_MAX:
+        raise InvalidRequest(f"label must be at most {LABEL_MAX} characters", field="label")
+    return check_text(label, "label")
+
+
+def check_text(text: str, field: str) -> str:
+    """Free text: printable characters, newlines and tabs only."""
+    found = NOT_PRINTABLE.search(text)
+    if found is not None:
+        code = ord(found.group())
+        what = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+        raise InvalidRequest(
+            f"{field} must be printable text: U+{code:04X} at character {found.start() + 1}"
+            f" is {what} (newlines and tabs are fine)",
+            field=field,
+        )
+    return text
 
 
 def split_account_id(account_id: str) -> tuple[str, str]:

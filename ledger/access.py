@@ -14,14 +14,13 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.access import ROLES, AccessKey, key_stream
 from domain.base import LedgerCreated
 from domain.errors import Conflict, Forbidden, InvalidRequest
-from domain.rules import check_organisation_id
+from domain.rules import check_label, check_organisation_id
 from ledger.base import LedgerBase
 from ledger.key_checks import KeyChecks
 from ledger.records import IssuedKey, Principal
 
 KEY_PREFIX = "tbk"
 ADMIN_KEY_ID = "admin"
-LABEL_MAX = 200
 
 
 def hash_secret(secret: str) -> str:
@@ -54,9 +53,7 @@ class AccessUseCases(LedgerBase):
             self._organisation(check_organisation_id(organisation))
         elif organisation is not None:
             raise InvalidRequest("an auditor key belongs to no organisation", field="organisation")
-        if label is not None and len(label) > LABEL_MAX:
-            raise InvalidRequest(f"label must be at most {LABEL_MAX} characters", field="label")
-        return self._issue(secrets.token_hex(8), role, organisation, label)
+        return self._issue(secrets.token_hex(8), role, organisation, check_label(label))
 
     def ensure_admin_key(self) -> str | None:
         """On a first start, make the operator's key; return it, the only time it is seen."""

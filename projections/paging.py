@@ -10,19 +10,18 @@ from domain.errors import InvalidRequest
 Row = dict[str, Any]
 Page = tuple[list[Row], str | None]
 MAX_LIMIT = 1000
+MAX_POSITION = 2**63 - 1  # positions are BIGINT: a larger number cannot even be compared
 
 
 def position_after(after: str | None) -> int:
-    """A position cursor (statements, exchanges): the position of the last item seen."""
+    """A position cursor (statements, exchanges): the position of the last item seen.
+    Plain ASCII digits only (`int` would take "+1", "1_0" and other scripts' digits)."""
     if after is None or after == "":
         return 0
-    try:
-        position = int(after)
-    except ValueError:
-        raise InvalidRequest("after must be the `next` of a previous page", field="after") from None
-    if position < 0:
+    digits = after.isascii() and after.isdigit() and len(after) <= len(str(MAX_POSITION))
+    if not digits or int(after) > MAX_POSITION:
         raise InvalidRequest("after must be the `next` of a previous page", field="after")
-    return position
+    return int(after)
 
 
 def check_limit(limit: int) -> int:

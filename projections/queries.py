@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
+from projections.faults import Fault
 from projections.store import ViewStore
 
 Row = dict[str, Any]
@@ -24,6 +25,9 @@ class ReadModels(Protocol):
 
     def position(self) -> int:
         """The position every view has processed (the lowest tracking position): as_of_position."""
+
+    def stuck(self) -> list[Fault]:
+        """Projections that cannot get past an event (see `projections.faults`)."""
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Block until every view has processed `position`; False on timeout."""

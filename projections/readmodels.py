@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from projections import account_reads, activity_reads, exchange_reads
+from projections import account_reads, activity_reads, exchange_reads, faults
 from projections.base import LedgerProjection
+from projections.faults import Fault
 from projections.paging import Page
 from projections.queries import Row
 from projections.store import ViewStore
@@ -35,6 +36,9 @@ class LedgerReadModels:
 
     def position(self) -> int:
         return min((p.position() for p in self.projections), default=0)
+
+    def stuck(self) -> list[Fault]:
+        return faults.stuck(self.view)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout

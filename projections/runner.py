@@ -20,13 +20,17 @@ import psycopg
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from projections import faults
 from projections.base import LedgerProjection
 from projections.events import read_page
+from projections.faults import Fault
 from projections.store import StaleProjection
 
 log = logging.getLogger(__name__)
 PAGE = 2000
 IDLE_POLL = 0.05
+RETRY_FIRST = 1.0
+RETRY_MAX = 5.0
 
 
 class Runner:
@@ -45,7 +49,8 @@ class Runner:
         self._wakeups = {p.name: threading.Event() for p in self.projections}
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.errors: list[BaseException] = []
+        self.stuck: dict[str, Fault] = {}
+        """Projections whose last page failed, with where and why; the others keep going."""
         self._lock_connections: dict[str, psycopg.Connection[Any]] = {}
 
     def wake(self, position: int | None = None) -> None:
@@ -125,21 +130,61 @@ class Runner:
     def _keep_up(self, projection: LedgerProjection) -> None:
         """Follow the log while this runner holds the projection's lock."""
         wakeup = self._wakeups[projection.name]
+        retry = RETRY_FIRST
         while not self._stopping.is_set():
             try:
                 processed = self.catch_up(projection)
             except StaleProjection:  # another runner (SQLite: no lock) got there first
                 log.info("projection %s: page taken by another runner", projection.name)
                 processed = 1  # look again at once, from the new position
-            except Exception as error:  # keep following; the next poll retries the page
-                log.exception("projection %s failed; retrying", projection.name)
-                self.errors.append(error)
+            except Exception as error:  # keep following; a later poll retries the page
+                self._failed(projection, error)
                 self._check_lock(projection.name)
-                processed = 0
-                self._stopping.wait(1.0)
+                self._stopping.wait(retry)
+                retry = min(retry * 2, RETRY_MAX)
+                continue
+            retry = RETRY_FIRST
+            if projection.name in self.stuck:
+                self._recovered(projection)
             if not processed:
                 wakeup.wait(IDLE_POLL)
                 wakeup.clear()
+
+    def _failed(self, projection: LedgerProjection, error: Exception) -> None:
+        """Said once per projection and position, loudly, and recorded for `/readyz` and
+        `/metrics`: a page that fails again and again is one problem, not one per retry."""
+        try:
+            position = projection.position()
+        except Exception as unreadable:  # the database itself is away: nothing to record
+            log.warning("projection %s failed (%s); retrying", projection.name, unreadable)
+            return
+        known = self.stuck.get(projection.name)
+        if known is not None and known.position == position:
+            log.debug("projection %s still fails after %d: %s", projection.name, position, error)
+            return
+        fault = Fault(projection.name, position, f"{type(error).__name__}: {error}", faults.now())
+        self.stuck[projection.name] = fault
+        log.error(
+            "projection %s is stuck: it cannot apply the events after position %d (%s);"
+            " it retries with back-off, the other projections keep going",
+            projection.name,
+            position,
+            fault.error,
+            exc_info=error,
+        )
+        with contextlib.suppress(Exception):  # the database may be what failed
+            faults.record(projection.view, fault)
+
+    def _recovered(self, projection: LedgerProjection) -> None:
+        fault = self.stuck.pop(projection.name)
+        log.warning(
+            "projection %s moved on past position %d, where it was stuck since %s",
+            projection.name,
+            fault.position,
+            fault.since,
+        )
+        with contextlib.suppress(Exception):
+            faults.clear(projection.view, projection.name)
 
     def _check_lock(self, name: str) -> None:
         """After a failure: is the connection that holds the lock still alive? If not

@@ -52,6 +52,10 @@ class ViewStore(TrackingRecorder):
                 "CREATE TABLE IF NOT EXISTS {projection_shapes}"
                 " (name TEXT PRIMARY KEY, shape TEXT NOT NULL)"
             )
+            cursor.execute(  # see projections.faults
+                "CREATE TABLE IF NOT EXISTS {projection_faults} (name TEXT PRIMARY KEY,"
+                " position BIGINT NOT NULL, error TEXT NOT NULL, since TEXT NOT NULL)"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:

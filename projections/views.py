@@ -15,6 +15,7 @@ from projections.base import LedgerProjection
 from projections.events import LogEvent
 from projections.lookups import Lookups, Stored, Write, write_all
 from projections.moves import Page
+from projections.storable import storable_events
 from projections.store import Cursor
 
 
@@ -30,8 +31,9 @@ class LedgerViews(LedgerProjection):
         write_all(cursor, self.prepare(Stored(cursor), events)[1])
 
     def prepare(self, lookups: Lookups, events: Sequence[LogEvent]) -> tuple[Page, list[Write]]:
-        """What a page writes, worked out from the rows `lookups` finds; nothing written yet."""
-        page = Page.read(lookups, events)
+        """What a page writes, worked out from the rows `lookups` finds; nothing written yet.
+        Text the views' database cannot hold is written out (`projections.storable`)."""
+        page = Page.read(lookups, storable_events(events))
         writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
         return page, writes
 

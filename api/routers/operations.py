@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import Credentials, MetricsDep, SettingsDep, get_caller
 from api.openapi import errors
-from api.probe import Probe
+from api.probe import Probe, Stall
 from api.problems import Unavailable
 from api.settings import ApiSettings
 from api.strict import StrictJSONRoute
@@ -38,14 +38,28 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses=errors())
 def readyz(request: Request, settings: SettingsDep) -> Readiness:
-    """200 when the database answers and the read models are caught up, else 503."""
+    """200 when the database answers and the read models are caught up and advancing, else 503."""
     probe: Probe = request.app.state.probe
-    head, read = probe.positions()
+    stall: Stall = request.app.state.stall
+    positions = probe.positions()
+    head, read = positions.head, positions.read
     if read is None:
         raise Unavailable("the read models are not running")
+    if positions.stuck:
+        fault = positions.stuck[0]
+        raise Unavailable(
+            f"projection {fault.projection} is stuck after position {fault.position}"
+            f" since {fault.since}"
+        )
     lag = max(head - read, 0)
     if lag > settings.ready_max_lag:
         raise Unavailable(f"the read models trail the event log by {lag} events")
+    stood = stall.seconds(positions)
+    if stood >= stall.patience:
+        raise Unavailable(
+            f"the read models have stood at position {read} for {stood:.0f} s,"
+            f" {lag} events behind the log"
+        )
     return Readiness(status="ready", position=head, as_of_position=read, lag=lag)
 
 

@@ -7,8 +7,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-# Free text may hold any printable character, newlines and tabs, but no other control codes.
-PRINTABLE = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
+from domain.rules import (
+    ACCOUNT_REF,
+    CATEGORY,
+    MAX_MINUTES,
+    MIN_MINUTES,
+    NOTE_MAX,
+    ORGANISATION_ID,
+    PRINTABLE,
+    REASON_MAX,
+)
 
 
 def _iso_date(value: Any) -> Any:
@@ -23,12 +31,12 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 OrganisationId = Annotated[
     str,
-    Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["riverside"]),
+    Field(pattern=ORGANISATION_ID.pattern, examples=["riverside"]),
 ]
 AccountRef = Annotated[
     str,
     Field(
-        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        pattern=ACCOUNT_REF.pattern,
         description="The organisation's own opaque reference for the participant (never a name)",
         examples=["m-0042"],
     ),
@@ -38,14 +46,25 @@ AccountId = Annotated[
 ]
 Minutes = Annotated[
     int,
-    Field(strict=True, ge=1, le=1440, description="Whole minutes, 1 to 1440", examples=[90]),
+    Field(
+        strict=True,
+        ge=MIN_MINUTES,
+        le=MAX_MINUTES,
+        description=f"Whole minutes, {MIN_MINUTES} to {MAX_MINUTES}",
+        examples=[90],
+    ),
 ]
 Limit = Annotated[int, Field(strict=True, ge=0, le=10**9)]
-Category = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$", examples=["gardening"])]
-Note = Annotated[str, Field(max_length=500, pattern=PRINTABLE)]
+Category = Annotated[str, Field(pattern=CATEGORY.pattern, examples=["gardening"])]
+Note = Annotated[str, Field(max_length=NOTE_MAX, pattern=PRINTABLE)]
 Reason = Annotated[
     str,
-    Field(min_length=1, max_length=500, pattern=PRINTABLE, examples=["recorded twice by mistake"]),
+    Field(
+        min_length=1,
+        max_length=REASON_MAX,
+        pattern=PRINTABLE,
+        examples=["recorded twice by mistake"],
+    ),
 ]
 Position = Annotated[
     int, Field(description="Global sequence number of the last event this write recorded")

@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from api.schemas.common import PRINTABLE, Limit, OrganisationId, Position, Public, Request
+from api.schemas.common import Limit, OrganisationId, Position, Public, Request
+from domain.rules import LABEL_MAX, NAME_MAX, PRINTABLE
 
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=PRINTABLE)]
 
 
 class OrganisationCreate(Request):
@@ -63,7 +64,7 @@ class KeyCreate(Request):
     organisation: OrganisationId | None = Field(
         None, description="Required for broker and poster keys, absent for auditor keys"
     )
-    label: Annotated[str, Field(max_length=200, pattern=PRINTABLE)] | None = Field(
+    label: Annotated[str, Field(max_length=LABEL_MAX, pattern=PRINTABLE)] | None = Field(
         None, description="A note for the operator: who holds the key"
     )
 
