@@ -43,6 +43,20 @@ MIB = 2**20
 
 def register(commands: Any) -> None:
     """Add `export` and `audit` to the `timebank` parser."""
+    _register_export(commands)
+    audit = commands.add_parser("audit", help="verify the hash chain; replay balances offline")
+    sub = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    check = _register_verify(sub)
+    _register_balances(sub)
+    latest = sub.add_parser("checkpoint", help="write the latest signed checkpoint, to keep")
+    latest.add_argument("--out", type=Path, metavar="FILE")
+    latest.set_defaults(handler=_checkpoint)
+    key = sub.add_parser("public-key", help="print the checkpoint signing key's public key")
+    key.set_defaults(handler=_public_key)
+    tlog.register(sub, check)  # the transparency log's verbs
+
+
+def _register_export(commands: Any) -> None:
     export = commands.add_parser(
         "export",
         help="write every event with its chain hash, or tables for spreadsheets",
@@ -58,9 +72,12 @@ def register(commands: Any) -> None:
         help="csv only: ORG's accounts and exchanges",
     )
     export.set_defaults(handler=_export)
-    audit = commands.add_parser("audit", help="verify the hash chain; replay balances offline")
-    sub = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    check = sub.add_parser("verify", help="recompute the hash chain of an export or the database")
+
+
+def _register_verify(sub: Any) -> argparse.ArgumentParser:
+    check: argparse.ArgumentParser = sub.add_parser(
+        "verify", help="recompute the hash chain of an export or the database"
+    )
     check.add_argument("file", nargs="?", type=Path, metavar="FILE", help="an export")
     check.add_argument("--database", action="store_true", help="the configured database")
     check.add_argument("--checkpoint", type=Path, help="a signed checkpoint you kept (JSON)")
@@ -72,18 +89,16 @@ def register(commands: Any) -> None:
     )
     check.add_argument("--baseline", type=Path, metavar="EXPORT", help="an earlier export kept")
     check.set_defaults(handler=_verify, parser=check)
+    return check
+
+
+def _register_balances(sub: Any) -> None:
     balances = sub.add_parser("balances", help="replay an export: CSV account,balance")
     balances.add_argument("file", type=Path, metavar="FILE")
     when = balances.add_mutually_exclusive_group()
     when.add_argument("--as-of", type=_date, metavar="DATE", help="end of that UTC day")
     when.add_argument("--position", type=int, metavar="N", help="after the event at N")
     balances.set_defaults(handler=_balances)
-    latest = sub.add_parser("checkpoint", help="write the latest signed checkpoint, to keep")
-    latest.add_argument("--out", type=Path, metavar="FILE")
-    latest.set_defaults(handler=_checkpoint)
-    key = sub.add_parser("public-key", help="print the checkpoint signing key's public key")
-    key.set_defaults(handler=_public_key)
-    tlog.register(sub, check)  # the transparency log's verbs
 
 
 def _date(text: str) -> date:
