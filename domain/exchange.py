@@ -79,7 +79,7 @@ class Exchange(LedgerAggregate):
         """Only the awaited organisation confirms or rejects, and only while pending. To an
         organisation that is no party, not even the exchange's state is told."""
         if organisation is not None and organisation not in self.parties():
-            raise Forbidden(f"exchange {self.exchange_id} is not your organisation's")
+            raise not_a_party(self.exchange_id)
         if self.status_on(today) != PENDING:
             raise NotPending(f"exchange {self.exchange_id} is {self.status_on(today)}")
         if organisation is not None and organisation != self.awaiting:
@@ -87,7 +87,7 @@ class Exchange(LedgerAggregate):
 
     def check_can_reverse(self, organisation: str | None) -> None:
         if organisation is not None and organisation not in self.parties():
-            raise Forbidden("only a party's organisation or the operator may reverse")
+            raise not_a_party(self.exchange_id)
         if self.status == REVERSED:
             raise AlreadyReversed(f"exchange {self.exchange_id} is already reversed")
         if self.status != COMPLETED:
@@ -125,16 +125,25 @@ class Exchange(LedgerAggregate):
         self._expire()
 
 
-def check_can_settle(giver: Account, receiver: Account, minutes: int) -> None:
-    """Limits are checked when balances move: receiver floor, giver cap."""
+def not_a_party(exchange_id: str) -> Forbidden:
+    """The one refusal to an organisation that is no party, whether or not the exchange
+    exists: any other answer would tell it which ids name exchanges."""
+    return Forbidden(f"exchange {exchange_id} is not your organisation's")
+
+
+def check_can_settle(
+    giver: Account, receiver: Account, minutes: int, told: str | None = None
+) -> None:
+    """Limits are checked when balances move: receiver floor, giver cap. `told`, the
+    organisation that hears a refusal, hears another organisation's figures from none."""
     giver.check_open()
     receiver.check_open()
-    receiver.check_can_spend(minutes)
-    giver.check_can_earn(minutes)
+    receiver.check_can_spend(minutes, told)
+    giver.check_can_earn(minutes, told)
 
 
-def settle(exchange: Exchange, giver: Account, receiver: Account) -> None:
-    check_can_settle(giver, receiver, exchange.minutes)
+def settle(exchange: Exchange, giver: Account, receiver: Account, told: str | None = None) -> None:
+    check_can_settle(giver, receiver, exchange.minutes, told)
     giver.earn(exchange.exchange_id, exchange.minutes)
     receiver.spend(exchange.exchange_id, exchange.minutes)
 
@@ -143,7 +152,7 @@ def confirm(
     exchange: Exchange, giver: Account, receiver: Account, organisation: str | None, today: date
 ) -> None:
     exchange.check_can_resolve(organisation, today)
-    settle(exchange, giver, receiver)
+    settle(exchange, giver, receiver, told=organisation)
     exchange._confirm(organisation)
 
 

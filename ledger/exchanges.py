@@ -30,6 +30,7 @@ from domain.rules import (
     check_note,
     check_reason,
     check_service_date,
+    split_account_id,
 )
 from ledger.group_commit import GroupCommit, Workspace
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
@@ -152,7 +153,7 @@ class ExchangeUseCases(GroupCommit):
         """The awaited organisation confirms; balances move now and limits are checked now."""
 
         def attempt() -> ExchangeRecord:
-            exchange = self._exchange(exchange_id)
+            exchange = self._party_exchange(exchange_id, organisation)
             giver, receiver = self._account(exchange.giver), self._account(exchange.receiver)
             rules_of_exchange.confirm(exchange, giver, receiver, organisation, self.today())
             return self._record_of(exchange, self._save(giver, receiver, exchange))
@@ -165,7 +166,7 @@ class ExchangeUseCases(GroupCommit):
         check_reason(reason)
 
         def attempt() -> ExchangeRecord:
-            exchange = self._exchange(exchange_id)
+            exchange = self._party_exchange(exchange_id, organisation)
             exchange.reject(organisation, reason, self.today())
             return self._record_of(exchange, self._save(exchange))
 
@@ -188,7 +189,7 @@ class ExchangeUseCases(GroupCommit):
         check_reason(reason)
 
         def attempt() -> ExchangeRecord:
-            exchange = self._exchange(exchange_id)
+            exchange = self._party_exchange(exchange_id, organisation)
             giver, receiver = self._account(exchange.giver), self._account(exchange.receiver)
             rules_of_exchange.reverse(exchange, giver, receiver, organisation, reason)
             return self._record_of(exchange, self._save(giver, receiver, exchange))
@@ -209,6 +210,19 @@ class ExchangeUseCases(GroupCommit):
         exchange = self._find(exchange_stream(exchange_id), Exchange)
         if exchange is None:
             raise UnknownExchange(f"no exchange '{exchange_id}'")
+        return exchange
+
+    def _party_exchange(self, exchange_id: str, organisation: str | None) -> Exchange:
+        """The exchange, for one of its parties' organisations or the operator (None). Any
+        other organisation hears the same refusal whether or not the exchange exists."""
+        try:
+            exchange = self._exchange(exchange_id)
+        except UnknownExchange:
+            if organisation is None:
+                raise
+            raise rules_of_exchange.not_a_party(exchange_id) from None
+        if organisation is not None and organisation not in exchange.parties():
+            raise rules_of_exchange.not_a_party(exchange_id)
         return exchange
 
     def _loaded(self, account_id: str, accounts: dict[str, Account]) -> Account:
@@ -235,11 +249,13 @@ class ExchangeUseCases(GroupCommit):
         check_note(request.note)
         if request.giver == request.receiver:
             raise SameAccount("giver and receiver must be different accounts")
-        giver = self._loaded(request.giver, accounts)
-        receiver = self._loaded(request.receiver, accounts)
-        parties = (giver.organisation, receiver.organisation)
+        # Judged on the ids alone, before any look-up: a refusal that named the account that
+        # does not exist would tell the caller which of another organisation's accounts do.
+        parties = (split_account_id(request.giver)[0], split_account_id(request.receiver)[0])
         if organisation not in parties:
             raise Forbidden(f"neither party belongs to {organisation}")
+        giver = self._loaded(request.giver, accounts)
+        receiver = self._loaded(request.receiver, accounts)
         giver.check_open()
         receiver.check_open()
         other = next((org for org in parties if org != organisation), None)
