@@ -7,7 +7,8 @@ import json
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from typing import Any
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -33,24 +34,16 @@ from domain.rules import (
     split_account_id,
 )
 from ledger.group_commit import GroupCommit, Workspace
+from ledger.keyed_ids import IdKey, KeyedId, keyed_id
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
-from ledger.store import position_of
+from ledger.store import last_events, position_of
 
-IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:timebank-ledger:idempotency")
 MAX_BATCH = 1000
-MAX_IDEMPOTENCY_KEY = 255
 
 
 def fingerprint(content: object) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def idempotent_id(organisation: str, key: str) -> UUID:
-    """Keys of different organisations never collide; the same key maps to the same record."""
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-    return uuid5(IDEMPOTENCY_NAMESPACE, f"{organisation}\x1f{key}")
 
 
 @dataclass(frozen=True)
@@ -67,19 +60,20 @@ class _Recorder:
 class _ExchangeJob:
     recorder: _Recorder
     request: ExchangeRequest
-    idem_id: UUID | None
-
-
-def _exchange_job(
-    organisation: str, request: ExchangeRequest, idempotency_key: str | None, key_id: str | None
-) -> _ExchangeJob:
-    print_ = fingerprint(request.canonical())
-    idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
-    recorder = _Recorder(organisation, key_id, idempotency_key, print_)
-    return _ExchangeJob(recorder, request, idem_id)
+    idem_id: UUID | None  # a KeyedId: group commit records under it, replays look up both
 
 
 class ExchangeUseCases(GroupCommit):
+    def __init__(self, *args: Any, id_key: bytes | None = None, **kwargs: Any) -> None:
+        """`id_key`: the secret of keyed ids; by default `TIMEBANK_ID_KEY`'s file."""
+        self.id_key = IdKey(id_key)  # first, so that a wrong TIMEBANK_ID_KEY stops the start
+        super().__init__(*args, **kwargs)
+
+    def batch_recorded(self, organisation: str, idempotency_key: str) -> bool:
+        """Whether a batch was recorded under this organisation's key (an import's chunk)."""
+        stream = self._keyed_stream(self._keyed_id(organisation, idempotency_key))
+        return stream is not None and stream.startswith("batch:")
+
     def record_exchange(
         self,
         organisation: str,
@@ -88,7 +82,7 @@ class ExchangeUseCases(GroupCommit):
         key_id: str | None = None,
     ) -> ExchangeRecord:
         """Record one exchange: completed at once inside one organisation, pending across two."""
-        job = _exchange_job(organisation, request, idempotency_key, key_id)
+        job = self._exchange_job(organisation, request, idempotency_key, key_id)
         outcome: ExchangeRecord = self.writer.grouped(job)
         return outcome
 
@@ -101,7 +95,7 @@ class ExchangeUseCases(GroupCommit):
     ) -> Future[ExchangeRecord]:
         """`record_exchange` without waiting: the future holds its record or its refusal."""
         return self.writer.submit_grouped(
-            _exchange_job(organisation, request, idempotency_key, key_id)
+            self._exchange_job(organisation, request, idempotency_key, key_id)
         )
 
     def record_batch(
@@ -115,7 +109,7 @@ class ExchangeUseCases(GroupCommit):
         if not 1 <= len(requests) <= MAX_BATCH:
             raise InvalidRequest(f"a batch holds 1 to {MAX_BATCH} exchanges")
         print_ = fingerprint([r.canonical() for r in requests])
-        idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
+        idem_id = None if idempotency_key is None else self._keyed_id(organisation, idempotency_key)
         recorder = _Recorder(organisation, key_id, None, None)
 
         def attempt() -> BatchRecord:
@@ -202,6 +196,32 @@ class ExchangeUseCases(GroupCommit):
 
     # Steps shared by the use cases above.
 
+    def _exchange_job(
+        self,
+        organisation: str,
+        request: ExchangeRequest,
+        idempotency_key: str | None,
+        key_id: str | None,
+    ) -> _ExchangeJob:
+        print_ = fingerprint(request.canonical())
+        idem_id = None
+        if idempotency_key is not None:
+            idem_id = self._keyed_id(organisation, idempotency_key)
+        recorder = _Recorder(organisation, key_id, idempotency_key, print_)
+        return _ExchangeJob(recorder, request, idem_id)
+
+    def _keyed_id(self, organisation: str, idempotency_key: str) -> KeyedId:
+        return keyed_id(self.id_key.secret(), organisation, idempotency_key)
+
+    def _keyed_stream(self, key_id: UUID) -> str | None:
+        """The exchange or batch stream a key already names, if any: under its keyed id, or
+        under the id it had before ids were keyed, so that a retry after the upgrade finds
+        the first answer. One query for all four on Postgres."""
+        ids = [key_id, key_id.legacy] if isinstance(key_id, KeyedId) else [key_id]
+        streams = [stream(str(id_)) for id_ in ids for stream in (exchange_stream, batch_stream)]
+        found = last_events(self.recorder, streams)
+        return next((stream for stream in streams if stream in found), None)
+
     def _exchange(self, exchange_id: str) -> Exchange:
         try:
             UUID(exchange_id)
@@ -287,23 +307,24 @@ class ExchangeUseCases(GroupCommit):
 
     def _replay_exchange(self, key_id: UUID, print_: str) -> ExchangeRecord | None:
         """The first answer again, also after a restart: it is rebuilt from the stored record."""
-        if self._fresh(batch_stream(str(key_id))) is not None:
-            raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
-        stream = exchange_stream(str(key_id))
-        original = self._fresh_version(stream, 1)
-        if original is None:
+        stream = self._keyed_stream(key_id)
+        if stream is None:
             return None
+        if stream.startswith("batch:"):
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
+        original = self._fresh_version(stream, 1)
+        assert original is not None, "a keyed stream found is an exchange's"
         if original.fingerprint != print_:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         return self._record_of(original, position_of(self.recorder, stream, 1), replayed=True)
 
     def _replay_batch(self, key_id: UUID, print_: str) -> BatchRecord | None:
-        if self._fresh(exchange_stream(str(key_id))) is not None:
-            raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
-        stream = batch_stream(str(key_id))
-        batch = self._fresh(stream)
-        if batch is None:
+        stream = self._keyed_stream(key_id)
+        if stream is None:
             return None
+        if stream.startswith("exchange:"):
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
+        batch = self._fresh(stream)
         if batch.fingerprint != print_:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         records = []

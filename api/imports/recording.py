@@ -8,12 +8,10 @@ recorded and the ledger answers them from its records instead of recording them 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import uuid5
 
 from api.imports.rows import Item
-from domain.errors import UnknownExchange
 from ledger import BatchRecord, Ledger
-from ledger.exchanges import MAX_BATCH, fingerprint, idempotent_id
+from ledger.exchanges import MAX_BATCH, fingerprint
 
 CHUNK = MAX_BATCH
 
@@ -40,17 +38,8 @@ def chunks_of(items: list[Item], size: int | None = None) -> list[Chunk]:
 
 
 def already_recorded(ledger: Ledger, organisation: str, chunk: Chunk) -> bool:
-    """Whether a previous run recorded this chunk.
-
-    A batch recorded under an idempotency key gives its items the ids uuid5(key id, index),
-    and it is saved in one transaction: its first exchange exists exactly when it does.
-    """
-    first = uuid5(idempotent_id(organisation, chunk.key), "0")
-    try:
-        ledger.get_exchange(str(first))
-    except UnknownExchange:
-        return False
-    return True
+    """Whether a previous run recorded this chunk (a batch under the chunk's key)."""
+    return ledger.batch_recorded(organisation, chunk.key)
 
 
 def record(ledger: Ledger, organisation: str, chunk: Chunk) -> BatchRecord:
