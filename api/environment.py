@@ -9,18 +9,21 @@ from __future__ import annotations
 DATABASE_URL = "TIMEBANK_DATABASE_URL"
 ADMIN_KEY = "TIMEBANK_ADMIN_KEY"
 SIGNING_KEY = "TIMEBANK_SIGNING_KEY"
+ID_KEY = "TIMEBANK_ID_KEY"
 LOG_LEVEL = "TIMEBANK_LOG_LEVEL"
 
 CONTRACT = (DATABASE_URL, ADMIN_KEY, SIGNING_KEY)
 """What the public contract promises to configure a deployment with."""
 
-DEPLOYMENT = (*CONTRACT, LOG_LEVEL)
-"""What docker-compose.yml may set: the contract's variables and the log level."""
+DEPLOYMENT = (*CONTRACT, ID_KEY, LOG_LEVEL)
+"""What docker-compose.yml may set: the contract's variables, the secret of keyed exchange
+ids (every API process and the importer must share it) and the log level."""
 
 ENVIRONMENT: dict[str, str] = {
     DATABASE_URL: "sqlite:///var/timebank.sqlite3 (default) or postgresql://user:pw@host:port/db",
     ADMIN_KEY: "the operator's bootstrap key; unset: generated and printed once on first start",
     SIGNING_KEY: "path of the Ed25519 PEM key that signs audit checkpoints (default var/)",
+    ID_KEY: "path of the secret that turns Idempotency-Keys into exchange ids (default var/)",
     LOG_LEVEL: "DEBUG, INFO (default), WARNING or ERROR",
     "TIMEBANK_MAX_BODY_BYTES": "largest request body the API accepts (default 1 MiB)",
     "TIMEBANK_READY_MAX_LAG": "/readyz fails while read models trail by more events (1000)",

@@ -55,21 +55,31 @@ class Account(LedgerAggregate):
         if self.status != "open":
             raise AccountClosed(f"account {self.account_id} is closed")
 
-    def check_can_spend(self, minutes: int) -> None:
-        if self.balance - minutes < -self.credit_limit:
-            raise CreditLimitExceeded(
-                f"{self.account_id} would go to {self.balance - minutes} minutes,"
-                f" below its credit limit of -{self.credit_limit}",
-                account=self.account_id,
-            )
+    def may_be_read_by(self, organisation: str | None) -> bool:
+        """Whether a refusal may tell `organisation` (None: the operator) this account's
+        balance and limits: only its own organisation reads them."""
+        return organisation is None or organisation == self.organisation
 
-    def check_can_earn(self, minutes: int) -> None:
+    def check_can_spend(self, minutes: int, told: str | None = None) -> None:
+        """`told`: the organisation that hears a refusal (None: one that may read it all)."""
+        if self.balance - minutes < -self.credit_limit:
+            detail = f"{self.account_id} would go below its credit limit"
+            if self.may_be_read_by(told):
+                detail = (
+                    f"{self.account_id} would go to {self.balance - minutes} minutes,"
+                    f" below its credit limit of -{self.credit_limit}"
+                )
+            raise CreditLimitExceeded(detail, account=self.account_id)
+
+    def check_can_earn(self, minutes: int, told: str | None = None) -> None:
         if self.max_balance is not None and self.balance + minutes > self.max_balance:
-            raise MaxBalanceExceeded(
-                f"{self.account_id} would go to {self.balance + minutes} minutes,"
-                f" above its maximum balance of {self.max_balance}",
-                account=self.account_id,
-            )
+            detail = f"{self.account_id} would go above its maximum balance"
+            if self.may_be_read_by(told):
+                detail = (
+                    f"{self.account_id} would go to {self.balance + minutes} minutes,"
+                    f" above its maximum balance of {self.max_balance}"
+                )
+            raise MaxBalanceExceeded(detail, account=self.account_id)
 
     # The event methods below only change state: a rule inside them would make old
     # histories fail to load when the rule changes.

@@ -122,7 +122,7 @@ class Exchange(LedgerAggregate):
         """Only the awaited organisation confirms or rejects, and only while pending. To an
         organisation that is no party, not even the exchange's state is told."""
         if organisation is not None and organisation not in self.parties():
-            raise Forbidden(f"exchange {self.exchange_id} is not your organisation's")
+            raise not_a_party(self.exchange_id)
         if self.status_on(today) != PENDING:
             raise NotPending(f"exchange {self.exchange_id} is {self.status_on(today)}")
         if organisation is not None and organisation != self.awaiting:
@@ -130,7 +130,7 @@ class Exchange(LedgerAggregate):
 
     def check_can_reverse(self, organisation: str | None) -> None:
         if organisation is not None and organisation not in self.parties():
-            raise Forbidden("only a party's organisation or the operator may reverse")
+            raise not_a_party(self.exchange_id)
         if self.status == REVERSED:
             raise AlreadyReversed(f"exchange {self.exchange_id} is already reversed")
         if self.status != COMPLETED:
@@ -178,7 +178,7 @@ def record(
     receiver.check_open()
     awaiting = _other_party(recorded_by.org, giver, receiver)
     if awaiting is None:
-        check_limits(giver, receiver, terms.minutes)
+        check_limits(giver, receiver, terms.minutes, recorded_by.org)
     expires_on = today + timedelta(days=recorded_by.pending_expiry_days) if awaiting else None
     exchange = Exchange(
         id=exchange_stream(exchange_id),
@@ -206,20 +206,29 @@ def _other_party(organisation: str, giver: Account, receiver: Account) -> str | 
     return next((o for o in (giver.organisation, receiver.organisation) if o != organisation), None)
 
 
-def check_limits(giver: Account, receiver: Account, minutes: int) -> None:
-    """Limits are checked when balances move: receiver floor, giver cap."""
-    receiver.check_can_spend(minutes)
-    giver.check_can_earn(minutes)
+def check_limits(giver: Account, receiver: Account, minutes: int, told: str | None = None) -> None:
+    """Limits are checked when balances move: receiver floor, giver cap. `told`, the
+    organisation that hears a refusal, hears another organisation's figures from none."""
+    receiver.check_can_spend(minutes, told)
+    giver.check_can_earn(minutes, told)
 
 
-def check_can_settle(giver: Account, receiver: Account, minutes: int) -> None:
+def not_a_party(exchange_id: str) -> Forbidden:
+    """The one refusal to an organisation that is no party, whether or not the exchange
+    exists: any other answer would tell it which ids name exchanges."""
+    return Forbidden(f"exchange {exchange_id} is not your organisation's")
+
+
+def check_can_settle(
+    giver: Account, receiver: Account, minutes: int, told: str | None = None
+) -> None:
     giver.check_open()
     receiver.check_open()
-    check_limits(giver, receiver, minutes)
+    check_limits(giver, receiver, minutes, told)
 
 
-def settle(exchange: Exchange, giver: Account, receiver: Account) -> None:
-    check_can_settle(giver, receiver, exchange.minutes)
+def settle(exchange: Exchange, giver: Account, receiver: Account, told: str | None = None) -> None:
+    check_can_settle(giver, receiver, exchange.minutes, told)
     _move(exchange, giver, receiver)
 
 
@@ -232,7 +241,7 @@ def confirm(
     exchange: Exchange, giver: Account, receiver: Account, organisation: str | None, today: date
 ) -> None:
     exchange.check_can_resolve(organisation, today)
-    settle(exchange, giver, receiver)
+    settle(exchange, giver, receiver, told=organisation)
     exchange._confirm(organisation)
 
 

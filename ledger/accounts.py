@@ -17,6 +17,7 @@ from domain.rules import (
     check_name,
     check_organisation_id,
     check_ref,
+    split_account_id,
 )
 from ledger.base import LedgerBase
 from ledger.records import AccountRecord, OrganisationRecord
@@ -132,10 +133,12 @@ class AccountUseCases(LedgerBase):
         return self._account_record(self._account(account_id), 0)
 
     def _own_account(self, account_id: str, organisation: str | None) -> Account:
-        account = self._account(account_id)
-        if organisation is not None and account.organisation != organisation:
-            raise Forbidden(f"account {account_id} belongs to another organisation")
-        return account
+        """Judged on the id's organisation before any look-up, so that another organisation's
+        account answers the same whether or not it exists."""
+        owner, _ = split_account_id(account_id)
+        if organisation is not None and owner != organisation:
+            raise Forbidden(f"account {account_id} is not one of {organisation}'s")
+        return self._account(account_id)
 
     @staticmethod
     def _organisation_record(organisation: Organisation, position: int) -> OrganisationRecord:

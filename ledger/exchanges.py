@@ -11,7 +11,6 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain import exchange as rules_of_exchange
 from domain.access import Batch, batch_stream
-from domain.account import Account
 from domain.base import LedgerAggregate
 from domain.errors import (
     Forbidden,
@@ -21,29 +20,28 @@ from domain.errors import (
     UnknownExchange,
 )
 from domain.exchange import Exchange, Provenance, Terms, exchange_stream
-from domain.rules import check_reason
+from domain.rules import check_reason, split_account_id
 from ledger.base import LedgerBase
 from ledger.group_commit import Author, ExchangeJob, ExchangeSteps, GroupCommit, Workspace
-from ledger.idempotency import batch_item_id, fingerprint, idempotent_id
+from ledger.idempotency import batch_item_id, fingerprint
+from ledger.keyed_ids import IdKey, KeyedId, keyed_id
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
 
 MAX_BATCH = 1000
 
 
-def _exchange_job(
-    organisation: str, request: ExchangeRequest, idempotency_key: str | None, key_id: str | None
-) -> ExchangeJob:
-    content = fingerprint(request.canonical())
-    idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
-    author = Author(organisation, Provenance(key_id, idempotency_key, content))
-    return ExchangeJob(author, request, idem_id)
-
-
 class ExchangeUseCases(LedgerBase):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, id_key: bytes | None = None, **kwargs: Any) -> None:
+        """`id_key`: the secret of keyed ids; by default `TIMEBANK_ID_KEY`'s file."""
+        self.id_key = IdKey(id_key)  # first, so that a wrong TIMEBANK_ID_KEY stops the start
         super().__init__(*args, **kwargs)
         steps = ExchangeSteps(self._replayed_exchange, self._prepare, self._record_of)
         self.group_commit = GroupCommit(self, steps)
+
+    def batch_recorded(self, organisation: str, idempotency_key: str) -> bool:
+        """Whether a batch was recorded under this organisation's key (an import's chunk)."""
+        stream = self._keyed_stream(self._keyed_id(organisation, idempotency_key))
+        return stream is not None and stream.startswith("batch:")
 
     def record_exchange(
         self,
@@ -53,7 +51,7 @@ class ExchangeUseCases(LedgerBase):
         key_id: str | None = None,
     ) -> ExchangeRecord:
         """Record one exchange: completed at once inside one organisation, pending across two."""
-        job = _exchange_job(organisation, request, idempotency_key, key_id)
+        job = self._exchange_job(organisation, request, idempotency_key, key_id)
         outcome: ExchangeRecord = self.writer.grouped(self.group_commit, job)
         return outcome
 
@@ -65,7 +63,7 @@ class ExchangeUseCases(LedgerBase):
         key_id: str | None = None,
     ) -> Future[ExchangeRecord]:
         """`record_exchange` without waiting: the future holds its record or its refusal."""
-        job = _exchange_job(organisation, request, idempotency_key, key_id)
+        job = self._exchange_job(organisation, request, idempotency_key, key_id)
         return self.writer.submit_grouped(self.group_commit, job)
 
     def record_batch(
@@ -79,20 +77,16 @@ class ExchangeUseCases(LedgerBase):
         if not 1 <= len(requests) <= MAX_BATCH:
             raise InvalidRequest(f"a batch holds 1 to {MAX_BATCH} exchanges")
         content = fingerprint([r.canonical() for r in requests])
-        idem_id = None if idempotency_key is None else idempotent_id(organisation, idempotency_key)
+        idem_id = None if idempotency_key is None else self._keyed_id(organisation, idempotency_key)
         author = Author(organisation, Provenance(recorded_by_key=key_id))
         key = None if idem_id is None else _BatchKey(idem_id, idempotency_key or "", content)
         return self._retrying(lambda: self._record_batch(author, requests, key))
-
-    def batch_exchange_id(self, organisation: str, idempotency_key: str, index: int) -> str:
-        """The id the item at `index` of a batch recorded under this key has (or will have)."""
-        return batch_item_id(idempotent_id(organisation, idempotency_key), index)
 
     def confirm_exchange(self, exchange_id: str, organisation: str | None) -> ExchangeRecord:
         """The awaited organisation confirms; balances move now and limits are checked now."""
 
         def attempt() -> ExchangeRecord:
-            exchange = self._exchange(exchange_id)
+            exchange = self._party_exchange(exchange_id, organisation)
             giver, receiver = self._account(exchange.giver), self._account(exchange.receiver)
             rules_of_exchange.confirm(exchange, giver, receiver, organisation, self.today())
             return self._record_of(exchange, self._save(giver, receiver, exchange))
@@ -105,7 +99,7 @@ class ExchangeUseCases(LedgerBase):
         check_reason(reason)
 
         def attempt() -> ExchangeRecord:
-            exchange = self._exchange(exchange_id)
+            exchange = self._party_exchange(exchange_id, organisation)
             exchange.reject(organisation, reason, self.today())
             return self._record_of(exchange, self._save(exchange))
 
@@ -128,7 +122,7 @@ class ExchangeUseCases(LedgerBase):
         check_reason(reason)
 
         def attempt() -> ExchangeRecord:
-            exchange = self._exchange(exchange_id)
+            exchange = self._party_exchange(exchange_id, organisation)
             giver, receiver = self._account(exchange.giver), self._account(exchange.receiver)
             rules_of_exchange.reverse(exchange, giver, receiver, organisation, reason)
             return self._record_of(exchange, self._save(giver, receiver, exchange))
@@ -140,6 +134,45 @@ class ExchangeUseCases(LedgerBase):
         return self._record_of(exchange, 0)
 
     # Steps shared by the use cases above.
+
+    def _exchange_job(
+        self,
+        organisation: str,
+        request: ExchangeRequest,
+        idempotency_key: str | None,
+        key_id: str | None,
+    ) -> ExchangeJob:
+        content = fingerprint(request.canonical())
+        idem_id = None
+        if idempotency_key is not None:
+            idem_id = self._keyed_id(organisation, idempotency_key)
+        author = Author(organisation, Provenance(key_id, idempotency_key, content))
+        return ExchangeJob(author, request, idem_id)
+
+    def _keyed_id(self, organisation: str, idempotency_key: str) -> KeyedId:
+        return keyed_id(self.id_key.secret(), organisation, idempotency_key)
+
+    def _keyed_stream(self, key_id: UUID) -> str | None:
+        """The exchange or batch stream a key already names, if any: under its keyed id, or
+        under the id it had before ids were keyed, so that a retry after the upgrade finds
+        the first answer. One query for all four on Postgres."""
+        ids = [key_id, key_id.legacy] if isinstance(key_id, KeyedId) else [key_id]
+        streams = [stream(str(id_)) for id_ in ids for stream in (exchange_stream, batch_stream)]
+        found = self.recorder.last_events(streams)
+        return next((stream for stream in streams if stream in found), None)
+
+    def _party_exchange(self, exchange_id: str, organisation: str | None) -> Exchange:
+        """The exchange, for one of its parties' organisations or the operator (None). Any
+        other organisation hears the same refusal whether or not the exchange exists."""
+        try:
+            exchange = self._exchange(exchange_id)
+        except UnknownExchange:
+            if organisation is None:
+                raise
+            raise rules_of_exchange.not_a_party(exchange_id) from None
+        if organisation is not None and organisation not in exchange.parties():
+            raise rules_of_exchange.not_a_party(exchange_id)
+        return exchange
 
     def _exchange(self, exchange_id: str) -> Exchange:
         try:
@@ -190,40 +223,44 @@ class ExchangeUseCases(LedgerBase):
             request.giver, request.receiver, request.minutes, request.service_date or today,
             request.category, request.note, today,
         )  # fmt: skip
+        self._authorise(author.organisation, request.giver, request.receiver)
         giver = accounts.load(request.giver, self._account)
         receiver = accounts.load(request.receiver, self._account)
-        self._authorise(author.organisation, giver, receiver)
         recorded_by = self._organisation(author.organisation)
         return rules_of_exchange.record(
             exchange_id, terms, giver, receiver, recorded_by, author.provenance, today
         )
 
     @staticmethod
-    def _authorise(organisation: str, giver: Account, receiver: Account) -> None:
-        """At least one party must belong to the organisation that records."""
-        if organisation not in (giver.organisation, receiver.organisation):
+    def _authorise(organisation: str, giver: str, receiver: str) -> None:
+        """At least one party must belong to the organisation that records. Judged on the ids
+        alone, before any look-up: a refusal that named the account that does not exist would
+        tell the caller which of another organisation's accounts do."""
+        if organisation not in (split_account_id(giver)[0], split_account_id(receiver)[0]):
             raise Forbidden(f"neither party belongs to {organisation}")
 
     def _replayed_exchange(self, job: ExchangeJob) -> ExchangeRecord | None:
         """The first answer again, also after a restart: it is rebuilt from the stored record."""
-        key_id, content = job.idem_id, job.author.provenance.fingerprint
-        if self._fresh(batch_stream(str(key_id))) is not None:
-            raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
-        stream = exchange_stream(str(key_id))
-        original = self._fresh_version(stream, 1)
-        if original is None:
+        assert job.idem_id is not None, "only keyed jobs are replayed"
+        stream = self._keyed_stream(job.idem_id)
+        if stream is None:
             return None
-        if original.fingerprint != content:
+        if stream.startswith("batch:"):
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
+        original = self._fresh_version(stream, 1)
+        assert original is not None, "a keyed stream found is an exchange's"
+        if original.fingerprint != job.author.provenance.fingerprint:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         return self._record_of(original, self.recorder.position_of(stream, 1), replayed=True)
 
     def _replayed_batch(self, key_id: UUID, content: str) -> BatchRecord | None:
-        if self._fresh(exchange_stream(str(key_id))) is not None:
-            raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
-        stream = batch_stream(str(key_id))
-        batch = self._fresh(stream)
-        if batch is None:
+        stream = self._keyed_stream(key_id)
+        if stream is None:
             return None
+        if stream.startswith("exchange:"):
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
+        batch = self._fresh(stream)
+        assert batch is not None, "a keyed stream found is a batch's"
         if batch.fingerprint != content:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         records = []

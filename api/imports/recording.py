@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.imports.rows import Item
-from domain.errors import UnknownExchange
 from ledger import BatchRecord, Ledger
 from ledger.exchanges import MAX_BATCH
 from ledger.idempotency import fingerprint
@@ -40,17 +39,8 @@ def chunks_of(items: list[Item], size: int | None = None) -> list[Chunk]:
 
 
 def already_recorded(ledger: Ledger, organisation: str, chunk: Chunk) -> bool:
-    """Whether a previous run recorded this chunk.
-
-    A batch recorded under an idempotency key gives its items ids the ledger derives from
-    the key, and it is saved in one transaction: its first exchange exists exactly when it does.
-    """
-    first = ledger.batch_exchange_id(organisation, chunk.key, 0)
-    try:
-        ledger.get_exchange(first)
-    except UnknownExchange:
-        return False
-    return True
+    """Whether a previous run recorded this chunk (a batch under the chunk's key)."""
+    return ledger.batch_recorded(organisation, chunk.key)
 
 
 def record(ledger: Ledger, organisation: str, chunk: Chunk) -> BatchRecord:

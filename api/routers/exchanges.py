@@ -139,10 +139,7 @@ def reverse_exchange(
 def get_exchange(exchange_id: ExchangeId, caller: Caller, read: ReadsDep) -> Row:
     """One exchange (its parties' brokers, the poster that recorded it, auditors, admin)."""
     position = read.as_of()
-    row = read.models.exchange(exchange_id)
-    if row is None:
-        raise UnknownExchange(f"no exchange '{exchange_id}'")
-    _may_read(caller, row)
+    row = readable_exchange(caller, exchange_id, read.models.exchange(exchange_id))
     return {**row, "as_of_position": position}
 
 
@@ -193,12 +190,21 @@ def _written(record: ExchangeRecord) -> ExchangeWritten:
     return ExchangeWritten.model_validate(record, from_attributes=True)
 
 
-def _may_read(caller: Principal, row: Row) -> None:
+def readable_exchange(caller: Principal, exchange_id: str, row: Row | None) -> Row:
+    """The exchange, for a caller who may read it. Only those who may read every exchange
+    hear that one does not exist: to anyone else, an exchange they may not read and one
+    that does not exist answer the same 403, as another organisation's accounts do."""
     if caller.role in ("admin", "auditor"):
-        return
-    if caller.role == "poster" and row.get("recorded_by_key") == caller.key_id:
-        return
-    parties = {str(row["giver"]).partition(":")[0], str(row["receiver"]).partition(":")[0]}
-    if caller.role == "broker" and caller.organisation in parties:
-        return
+        if row is None:
+            raise UnknownExchange(f"no exchange '{exchange_id}'")
+        return row
+    if row is not None and _may_read(caller, row):
+        return row
     raise Forbidden("this key may not read this exchange")
+
+
+def _may_read(caller: Principal, row: Row) -> bool:
+    if caller.role == "poster":
+        return bool(row.get("recorded_by_key") == caller.key_id)
+    parties = {str(row["giver"]).partition(":")[0], str(row["receiver"]).partition(":")[0]}
+    return caller.role == "broker" and caller.organisation in parties

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from api.deps import MAX_POSITION, Caller, ReadsDep
 from api.openapi import errors
 from api.routers.audit import AuditLogDep
-from api.routers.exchanges import ExchangeId, _may_read
+from api.routers.exchanges import ExchangeId, readable_exchange
 from api.strict import StrictJSONRoute
-from domain.errors import Forbidden, UnknownExchange
+from domain.errors import Forbidden
 from projections.tlog_log import TransparencyLog, tile_address
 
 router = APIRouter(tags=["transparency log"], route_class=StrictJSONRoute)
@@ -74,10 +74,7 @@ def consistency(
 def receipt(exchange_id: ExchangeId, caller: Caller, read: ReadsDep, log: LogDep) -> dict[str, Any]:
     """The exchange, its events and balance moves, each with its inclusion proof, and the
     signed checkpoint they are proven against: checkable offline by anyone."""
-    row = read.models.exchange(exchange_id)
-    if row is None:
-        raise UnknownExchange(f"no exchange '{exchange_id}'")
-    _may_read(caller, row)
+    row = readable_exchange(caller, exchange_id, read.models.exchange(exchange_id))
     exchange = {**row, "as_of_position": read.models.position()}
     return {"exchange": exchange, **log.receipt(exchange_id)}
 

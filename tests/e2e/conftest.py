@@ -6,6 +6,7 @@ its own organisations with fresh ids, so tests never see each other's data.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
@@ -34,16 +35,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="package")
-def e2e_postgres_url() -> Iterator[str]:
-    """A schema of its own for the session's Postgres server, dropped at the end."""
+@contextlib.contextmanager
+def own_postgres_schema() -> Iterator[str]:
+    """A Postgres URL on a schema made for the caller alone, dropped at the end."""
     require_postgres()
     schema = f"e2e_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"{PG_ADMIN_URL}?schema={schema}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    try:
+        yield f"{PG_ADMIN_URL}?schema={schema}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="package")
+def e2e_postgres_url() -> Iterator[str]:
+    """A schema of its own for the session's Postgres server, dropped at the end."""
+    with own_postgres_schema() as url:
+        yield url
 
 
 def start_server(

@@ -6,6 +6,7 @@ right) and record nothing. The target of every call belongs to organisation A.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -207,3 +208,83 @@ def test_each_role_may_do_exactly_what_the_contract_allows(
     else:
         assert_problem(response, 403, "forbidden")
     assert event_log.head_position() == before
+
+
+def blanked(response: httpx.Response, *ids: str) -> tuple[int, str, str]:
+    """Status, code and detail of a refusal, with the ids asked about blanked out."""
+    body = response.json()
+    detail = str(body["detail"])
+    for id_ in ids:
+        detail = detail.replace(id_, "ID")
+    return response.status_code, body["code"], detail
+
+
+@pytest.mark.parametrize("writer", ["broker", "poster"])
+def test_recording_for_two_other_organisations_is_forbidden_whichever_accounts_exist(
+    api: Api, world: World, event_log: Ledger, writer: str
+) -> None:
+    outsider = api.as_(getattr(world.b, writer))
+    a0, a1 = world.a.accounts
+    missing = f"{world.a.id}:nobody"
+    before = event_log.head_position()
+    for giver, receiver in ((a0, a1), (a0, missing), (missing, a1), (missing, "c-x:nobody")):
+        single = outsider.post("/v1/exchanges", exchange(giver, receiver, 1))
+        assert_problem(single, 403, "forbidden")
+        assert "nobody" not in single.text
+        items = [exchange(world.b.accounts[0], a0, 1), exchange(giver, receiver, 1)]
+        batch = outsider.post("/v1/exchanges/batch", {"exchanges": items})
+        assert assert_problem(batch, 403, "forbidden")["index"] == 1
+    assert event_log.head_position() == before
+
+
+def test_another_organisations_account_is_forbidden_whether_or_not_it_exists(
+    api: Api, world: World, event_log: Ledger
+) -> None:
+    broker_b = api.as_(world.b.broker)
+    existing, missing = world.a.accounts[0], f"{world.a.id}:nobody"
+    before = event_log.head_position()
+    for change in (
+        lambda account: broker_b.patch(f"/v1/accounts/{account}", {"credit_limit": 0}),
+        lambda account: broker_b.post(f"/v1/accounts/{account}/close"),
+    ):
+        there, not_there = change(existing), change(missing)
+        assert_problem(there, 403, "forbidden")
+        assert blanked(there, existing) == blanked(not_there, missing)
+    assert event_log.head_position() == before
+
+
+@pytest.mark.parametrize("outsider", ["broker", "poster"])
+def test_an_exchange_the_caller_may_not_read_answers_the_same_whether_or_not_it_exists(
+    api: Api, world: World, reads: None, outsider: str
+) -> None:
+    written = api.as_(world.a.poster).created("/v1/exchanges", exchange(*world.a.accounts, 1))
+    existing, position, missing = written["id"], written["position"], str(uuid.uuid4())
+    key = api.as_(getattr(world.b, outsider))
+    reason = {"reason": "not ours"}
+    for call in (
+        lambda x: key.get(f"/v1/exchanges/{x}", params={"min_position": position}),
+        lambda x: key.post(f"/v1/exchanges/{x}/confirm"),
+        lambda x: key.post(f"/v1/exchanges/{x}/reject", reason),
+        lambda x: key.post(f"/v1/exchanges/{x}/reverse", reason),
+    ):
+        there, not_there = call(existing), call(missing)
+        assert_problem(there, 403, "forbidden")
+        assert blanked(there, existing) == blanked(not_there, missing)
+    assert_problem(api.admin.get(f"/v1/exchanges/{missing}"), 404, "unknown_exchange")
+
+
+def test_a_refused_confirm_tells_no_figure_of_the_other_organisations_member(
+    api: Api, world: World
+) -> None:
+    a0, a1 = world.a.accounts
+    api.as_(world.a.broker).created("/v1/exchanges", exchange(a0, a1, 550))  # a1: -550 of -600
+    pending = api.as_(world.a.broker).created(
+        "/v1/exchanges", exchange(world.b.accounts[0], a1, 80)
+    )
+
+    refused = api.as_(world.b.broker).post(f"/v1/exchanges/{pending['id']}/confirm")
+
+    body = assert_problem(refused, 422, "credit_limit_exceeded")
+    assert body["account"] == a1
+    assert "630" not in body["detail"]
+    assert "600" not in body["detail"]

@@ -79,8 +79,10 @@ class TestRefusals:
         )
         body = exchange(world.a.accounts[0], missing)
         assert_problem(api.as_(world.a.broker).post("/v1/exchanges", body), 422, "unknown_account")
-        path = f"/v1/exchanges/{uuid.uuid4()}/confirm"
-        assert_problem(api.as_(world.a.broker).post(path), 404, "unknown_exchange")
+        path = f"/v1/exchanges/{uuid.uuid4()}/reverse"
+        assert_problem(api.admin.post(path, {"reason": "typo"}), 404, "unknown_exchange")
+        # An organisation is told no more of an unknown exchange than of another's (403).
+        assert_problem(api.as_(world.a.broker).post(path, {"reason": "x"}), 403, "forbidden")
         unknown_org = {"role": "broker", "organisation": "no-such-org"}
         assert_problem(api.admin.post("/v1/keys", unknown_org), 422, "unknown_organisation")
         account = {"ref": "m", "organisation": "no-such-org"}

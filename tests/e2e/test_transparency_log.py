@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from projections.tlog.keys import VerifierKey, parse_verifier_key
 from projections.tlog.merkle import leaf_hash, root_of
 from projections.tlog.proofs import verify_consistency, verify_inclusion
 from projections.tlog_verify import export_leaves, signed_checkpoint
-from tests.e2e.conftest import ROOT, start_server
+from tests.e2e.conftest import ROOT, own_postgres_schema, start_server
 from tests.e2e.support import Api, Server, World, assert_problem, build_world, exchange
 
 
@@ -27,14 +28,15 @@ def log_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp(f"tlog-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir}/timebank.sqlite3"
-    else:
-        url = str(request.getfixturevalue("e2e_postgres_url"))
     env = {"TIMEBANK_CHECKPOINT_SECONDS": "0.2", "TIMEBANK_LOG_ORIGIN": "ledger.example/test"}
-    server = start_server(url, workdir, env=env)
-    yield server
-    server.stop()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{workdir}/timebank.sqlite3"
+        else:  # a schema of its own: other modules' notes name another origin
+            url = stack.enter_context(own_postgres_schema())
+        server = start_server(url, workdir, env=env)
+        yield server
+        server.stop()
 
 
 @pytest.fixture(scope="module")

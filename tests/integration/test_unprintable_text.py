@@ -77,7 +77,7 @@ def test_an_event_that_already_holds_a_nul_is_stored_escaped_and_the_views_reach
 ) -> None:
     """As a ledger written before the rule holds it: the event itself is immutable."""
     with monkeypatch.context() as old_release:
-        old_release.setattr("ledger.exchanges.check_note", lambda note: note)
+        old_release.setattr("domain.exchange.check_note", lambda note: note)
         old_release.setattr("ledger.accounts.check_name", lambda name: name)
         site.ledger.register_organisation("northgate", "North\x00gate")
         body = {"giver": f"{ORG}:m-1", "receiver": f"{ORG}:m-2", "minutes": 45}

@@ -117,6 +117,17 @@ def test_the_signing_key_is_a_secret_of_the_projection_worker(compose: dict[str,
     assert environment.SIGNING_KEY not in compose["services"]["api"]["environment"]
 
 
+def test_the_id_key_is_a_secret_of_the_api_kept_outside_the_container(
+    compose: dict[str, Any],
+) -> None:
+    """Every API process, and the importer run in the api service, must derive the same
+    keyed ids after a restart or an upgrade: the file comes from the host, not the image."""
+    api = compose["services"]["api"]
+    secret = api["environment"][environment.ID_KEY].removeprefix("/run/secrets/")
+    assert secret in api["secrets"]
+    assert compose["secrets"][secret]["file"].startswith("./var/")
+
+
 def test_postgres_is_healthy_when_pg_isready_says_so(services: dict[str, dict[str, Any]]) -> None:
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
 

@@ -146,4 +146,7 @@ def test_an_unknown_exchange_is_reported(bank: Ledger, exchange_id: str) -> None
     with pytest.raises(UnknownExchange):
         bank.get_exchange(exchange_id)
     with pytest.raises(UnknownExchange):
+        bank.confirm_exchange(exchange_id, None)
+    # An organisation hears what it hears of any exchange it is no party to (test_disclosure).
+    with pytest.raises(Forbidden):
         bank.confirm_exchange(exchange_id, "south")
