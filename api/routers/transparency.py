@@ -1,8 +1,9 @@
-"""The transparency log: note checkpoints, the log key, proofs, receipts and tiles.
+"""The transparency log: the log key, proofs, receipts and tiles.
 
 Checkpoints, the key, proofs and hash tiles hold hashes, not data: any valid key reads them.
 Entry tiles hold the events themselves: auditors and admins only. A receipt is for whoever
-may read its exchange.
+may read its exchange. Checkpoints, with their cosignatures, are served by
+`api.routers.witness`.
 """
 
 from __future__ import annotations
@@ -34,12 +35,6 @@ def get_log(audit: AuditLogDep, request: Request) -> TransparencyLog:
 
 
 LogDep = Annotated[TransparencyLog, Depends(get_log)]
-
-
-@router.get("/v1/audit/log/checkpoint", response_class=Response, responses=errors(404))
-def checkpoint(caller: Caller, log: LogDep, size: Size | None = None) -> Response:
-    """The latest signed note checkpoint (C2SP tlog-checkpoint), or the one made at `size`."""
-    return Response(str(log.note(size)["note"]), media_type=TEXT)
 
 
 @router.get("/v1/audit/log/key", response_class=Response, responses=errors(404))
