@@ -145,6 +145,11 @@ class WitnessLog:
         lines = self._lines(int(row["size"]))
         return str(row["note"]) + "".join(lines.values())
 
+    def with_cosignatures(self, note: str) -> str:
+        """A note of this log with the cosignatures collected for its size."""
+        size = parse_checkpoint(parse_note(note).text).size
+        return note + "".join(self._lines(size).values())
+
     def _lines(self, size: int) -> dict[str, str]:
         active = {str(r["id"]) for r in self.keys.active()}
         rows = self.view.read(

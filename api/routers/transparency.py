@@ -19,6 +19,7 @@ from api.routers.exchanges import ExchangeId, _may_read
 from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, UnknownExchange
 from projections.tlog_log import TransparencyLog, tile_address
+from projections.witness_log import WitnessLog
 
 router = APIRouter(tags=["transparency log"], route_class=StrictJSONRoute)
 Size = Annotated[int, Query(ge=0, le=MAX_POSITION, description="A checkpointed tree size")]
@@ -35,6 +36,16 @@ def get_log(audit: AuditLogDep, request: Request) -> TransparencyLog:
 
 
 LogDep = Annotated[TransparencyLog, Depends(get_log)]
+
+
+def get_witness_log(log: LogDep, request: Request) -> WitnessLog:
+    witnesses: WitnessLog | None = getattr(request.app.state, "witness_log", None)
+    if witnesses is None or witnesses.log is not log:
+        witnesses = request.app.state.witness_log = WitnessLog(log)
+    return witnesses
+
+
+WitnessLogDep = Annotated[WitnessLog, Depends(get_witness_log)]
 
 
 @router.get("/v1/audit/log/key", response_class=Response, responses=errors(404))
@@ -66,15 +77,19 @@ def consistency(
 
 
 @router.get("/v1/exchanges/{exchange_id}/receipt", responses=errors(403, 404, 503))
-def receipt(exchange_id: ExchangeId, caller: Caller, read: ReadsDep, log: LogDep) -> dict[str, Any]:
+def receipt(
+    exchange_id: ExchangeId, caller: Caller, read: ReadsDep, witnesses: WitnessLogDep
+) -> dict[str, Any]:
     """The exchange, its events and balance moves, each with its inclusion proof, and the
-    signed checkpoint they are proven against: checkable offline by anyone."""
+    signed checkpoint they are proven against, with its cosignatures: checkable offline."""
     row = read.models.exchange(exchange_id)
     if row is None:
         raise UnknownExchange(f"no exchange '{exchange_id}'")
     _may_read(caller, row)
     exchange = {**row, "as_of_position": read.models.position()}
-    return {"exchange": exchange, **log.receipt(exchange_id)}
+    proven = witnesses.log.receipt(exchange_id)
+    proven["checkpoint"] = witnesses.with_cosignatures(proven["checkpoint"])
+    return {"exchange": exchange, **proven}
 
 
 @router.get("/v1/audit/log/tile/{path:path}", response_class=Response, responses=errors(403, 404))

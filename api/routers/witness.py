@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, LedgerDep, Manager, ReadsDep
 from api.openapi import errors
 from api.problems import Unavailable
 from api.routers.organisations import Org, _may_oversee
-from api.routers.transparency import TEXT, LogDep, Size
+from api.routers.transparency import TEXT, Size, WitnessLogDep
 from api.schemas.witness import (
     CosignaturesAccepted,
     WitnessKeyCreate,
@@ -27,20 +27,9 @@ from api.schemas.witness import (
 from api.strict import StrictJSONRoute
 from domain.errors import InvalidRequest
 from projections.witness_keys import WitnessKeys
-from projections.witness_log import WitnessLog
 
 router = APIRouter(tags=["witnesses"], route_class=StrictJSONRoute)
 KeyId = Annotated[str, Path(description="The witness key's id, as registered")]
-
-
-def get_witness_log(log: LogDep, request: Request) -> WitnessLog:
-    witnesses: WitnessLog | None = getattr(request.app.state, "witness_log", None)
-    if witnesses is None or witnesses.log is not log:
-        witnesses = request.app.state.witness_log = WitnessLog(log)
-    return witnesses
-
-
-WitnessLogDep = Annotated[WitnessLog, Depends(get_witness_log)]
 
 
 @router.post(
@@ -86,7 +75,7 @@ def remove_witness_key(org: Org, key_id: KeyId, caller: Manager, ledger: LedgerD
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/v1/audit/log/policy", response_class=Response)
+@router.get("/v1/audit/log/policy", response_class=Response, responses=errors())
 def policy(caller: Caller, witnesses: WitnessLogDep) -> Response:
     """The C2SP tlog-policy a checkpoint is witnessed by: the log key, every witness key in
     force, a group per organisation and the quorum over organisations."""

@@ -6,12 +6,14 @@ On SQLite and Postgres, with the API in process and each witness's state in a fi
 from __future__ import annotations
 
 import base64
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from api.cli import main
 from api.commands import witness_sync
 from api.commands.witness_state import read_state
 from api.commands.witness_sync import SyncRefused
@@ -66,6 +68,48 @@ def test_two_pull_witnesses_and_one_pushed_to_reach_the_quorum(timebank: Bank) -
     assert parse_checkpoint(note.text).size == size
     assert len(cosigned) == 3
     assert "group organisations 2 org:alder org:birch org:cedar" in policy.text()
+
+
+def test_the_offline_verifiers_report_who_cosigned_and_fail_without_a_quorum(
+    timebank: Bank, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = timebank.partner("alder"), timebank.partner("birch")
+    timebank.register(a)
+    timebank.register(b)
+    broker = timebank.as_(a.broker)
+    files = {"policy": broker.get("/v1/audit/log/policy").text, "key": log_key(timebank)}
+    files["bare"] = broker.get("/v1/audit/log/checkpoint").text
+    timebank.sync(a, trust_first=True)
+    files["one"] = broker.get("/v1/audit/log/checkpoint").text  # quorum: 2 of 2
+    timebank.sync(b, trust_first=True)
+    files["both"] = broker.get("/v1/audit/log/checkpoint").text
+    exchange = timebank.as_(ADMIN).get("/v1/exchanges", params={"account": "north:ann"})
+    receipt = broker.get(f"/v1/exchanges/{exchange.json()['exchanges'][-1]['id']}/receipt")
+    files["receipt"] = receipt.text
+    paths = {name: tmp_path / name for name in files}
+    for name, path in paths.items():
+        path.write_text(files[name])
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps(e) + "\n" for e in timebank.export()))
+    verify = [
+        "audit",
+        "verify",
+        str(export),
+        "--log-key",
+        files["key"],
+        "--policy",
+        str(paths["policy"]),
+    ]
+    assert main([*verify, "--note", str(paths["both"])]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: ")
+    assert "cosigned by witness:" in out
+    for bare in ("bare", "one"):
+        assert main([*verify, "--note", str(paths[bare])]) == 1
+        assert capsys.readouterr().out.startswith("failed: quorum")
+    receipt_args = ["audit", "verify-receipt", str(paths["receipt"]), "--log-key", files["key"]]
+    assert main([*receipt_args, "--policy", str(paths["policy"])]) == 0
+    assert "cosigned by" in capsys.readouterr().out
 
 
 def test_only_the_organisations_broker_or_the_operator_manages_its_witness_keys(
