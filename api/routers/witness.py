@@ -75,7 +75,7 @@ def remove_witness_key(org: Org, key_id: KeyId, caller: Manager, ledger: LedgerD
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/v1/audit/log/policy", response_class=Response, responses=errors())
+@router.get("/v1/audit/log/policy", response_class=Response, responses=errors(404))
 def policy(caller: Caller, witnesses: WitnessLogDep) -> Response:
     """The C2SP tlog-policy a checkpoint is witnessed by: the log key, every witness key in
     force, a group per organisation and the quorum over organisations."""

@@ -23,6 +23,7 @@ from projections.tlog.keys import NoteSigner
 from projections.tlog.note import parse_note
 from projections.tlog.policy import parse_policy, verify_witnessed
 from tests.integration.test_audit_tampering import EventTable, signing_key
+from tests.integration.web_support import token_of
 from tests.integration.witness_support import ADMIN, ORIGIN, Bank, bank, serving
 
 
@@ -234,3 +235,30 @@ def test_a_witness_killed_mid_sync_resumes_without_signing_two_roots_for_a_size(
 
 def _killed(*args: object) -> None:
     raise SystemExit(137)
+
+
+def sign_in(bank: Bank, key: str) -> None:
+    bank.client.headers.pop("Authorization", None)
+    bank.client.cookies.clear()
+    form = {"csrf_token": token_of(bank.client.get("/app/sign-in")), "key": key}
+    assert bank.client.post("/app/sign-in", data=form).status_code in (200, 303)
+
+
+def test_the_broker_sees_its_witness_keeping_up_and_an_auditor_the_quorum(timebank: Bank) -> None:
+    a, b = timebank.partner("alder"), timebank.partner("birch")
+    timebank.register(a)
+    timebank.register(b)
+    timebank.sync(a, trust_first=True)
+    sign_in(timebank, a.broker)
+    page = timebank.client.get("/app/o/alder/witnesses").text
+    assert "witness.example/alder" in page
+    assert "<td>yes</td>" in page
+    assert "not witnessed yet" in page  # 1 of 2 organisations; both are needed
+    timebank.grow()
+    assert "events behind" in timebank.client.get("/app/o/alder/witnesses").text
+    timebank.sync(a)
+    timebank.sync(b, trust_first=True)
+    sign_in(timebank, timebank.ledger.issue_key("auditor").key)
+    page = timebank.client.get("/app/o/birch/witnesses").text
+    assert "The latest checkpoint is witnessed" in page
+    assert "2 of 2 organisations" in page
