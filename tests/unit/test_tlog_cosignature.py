@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import stat
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.cli import main
 from projections.tlog.checkpoint import Checkpoint
 from projections.tlog.cosignature import (
     Cosigner,
@@ -129,3 +132,16 @@ def test_a_malformed_policy_is_refused(text: str) -> None:
 def test_comments_blank_lines_and_tabs_are_allowed() -> None:
     text = f"# the log\n\n  log\t{LOG.verifier}\n witness  a1 {WITNESS.verifier}\nquorum a1  \n"
     assert parse_policy(text).quorum == "a1"
+
+
+def test_keygen_writes_a_private_key_only_its_owner_reads_and_prints_its_verifier_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "witness.key"
+    assert main(["witness", "keygen", "--name", "witness.example/alder", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert str(parse_cosigner(out.read_text()).verifier) == printed
+    assert (
+        main(["witness", "keygen", "--name", "again", "--out", str(out)]) == 2
+    )  # never overwrites
