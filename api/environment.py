@@ -36,4 +36,5 @@ ENVIRONMENT: dict[str, str] = {
     "TIMEBANK_HEADER_TIMEOUT_SECONDS": "longest a client may take to send a request head (10)",
     "TIMEBANK_LIMIT_CONCURRENCY": "connections or requests per API process past which: 503 (256)",
     "TIMEBANK_LOG_ORIGIN": "the transparency log's name in its notes (default <host>/timebank)",
+    "TIMEBANK_WITNESS_QUORUM": "organisations whose witnesses must cosign (default: a majority)",
 }

@@ -33,6 +33,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unavailable": 503,
     "payload_too_large": 413,
     "not_found": 404,
+    "invalid_cosignature": 422,
     "method_not_allowed": 405,
     "internal_error": 500,
 }
@@ -60,6 +61,7 @@ TITLES: dict[str, str] = {
     "unavailable": "The service is unavailable for now",
     "payload_too_large": "The request body is too large",
     "not_found": "No such resource",
+    "invalid_cosignature": "No valid cosignature of a registered witness key",
     "method_not_allowed": "Method not allowed",
     "internal_error": "Internal server error",
 }

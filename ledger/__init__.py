@@ -15,9 +15,10 @@ from ledger.records import (
 )
 from ledger.sessions import SESSION_SECONDS, SessionUseCases
 from ledger.settings import Database, parse_database_url
+from ledger.witnesses import WitnessUseCases
 
 
-class Ledger(SessionUseCases, AccountUseCases, ExchangeUseCases):
+class Ledger(SessionUseCases, AccountUseCases, ExchangeUseCases, WitnessUseCases):
     """The time-credit ledger shared by partner organisations."""
 
 

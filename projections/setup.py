@@ -14,6 +14,7 @@ from projections.runner import PAGE, Runner
 from projections.store import ViewStore
 from projections.tlog_tree import TransparencyTree
 from projections.views import LedgerViews
+from projections.witness_keys import WitnessKeys
 
 
 @dataclass
@@ -27,11 +28,12 @@ class Projections:
     tree: TransparencyTree
     runner: Runner
     read_models: LedgerReadModels
+    witness_keys: WitnessKeys
     _listening: list[Ledger] = field(default_factory=list)
 
     @property
     def all(self) -> list[LedgerProjection]:
-        return [self.views, self.chain, self.tree]
+        return [self.views, self.chain, self.tree, self.witness_keys]
 
     def start(self, ledger: Ledger | None = None) -> None:
         """Follow the log in background threads; woken at once by `ledger`'s commits."""
@@ -57,10 +59,11 @@ def build(
     views = LedgerViews(view, indexes=indexes)
     chain = AuditChain(view, indexes=indexes)
     tree = TransparencyTree(view, indexes=indexes)
-    runner = Runner(recorder, [views, chain, tree], page=page)
+    witness_keys = WitnessKeys(view, indexes=indexes)
+    runner = Runner(recorder, [views, chain, tree, witness_keys], page=page)
     today = source.today if isinstance(source, Ledger) else None
     reads = LedgerReadModels(view, [views], today) if today else LedgerReadModels(view, [views])
-    return Projections(view, views, chain, tree, runner, reads)
+    return Projections(view, views, chain, tree, runner, reads, witness_keys)
 
 
 def open_read_models(ledger: Ledger) -> LedgerReadModels:

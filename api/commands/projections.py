@@ -32,6 +32,7 @@ from projections.audit_signing import load_signing_key
 from projections.replay import Replayed, rebuild
 from projections.runner import PAGE
 from projections.setup import Projections
+from projections.witness_push import start_pushing
 
 REPLAY_PAGE = 20_000
 LOCK_PATIENCE = 5.0
@@ -88,8 +89,10 @@ def run_project(args: argparse.Namespace) -> int:
     projections.start(ledger)
     if checkpoints is not None:
         checkpoints.start()
+    pusher = start_pushing(ledger.recorder, projections.view)  # to witnesses with a URL
     print(f"Projection workers following the event log ({ledger.database.kind})", flush=True)
     stopping.wait()
+    pusher.stop()
     if checkpoints is not None:
         checkpoints.stop()
     projections.stop()

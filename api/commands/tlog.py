@@ -2,7 +2,8 @@
 
 `verify FILE --note NOTE --log-key VKEY` (added to `audit verify`), `verify-receipt`,
 `verify-consistency` and `log-key`. Exit 0 `ok: ...`; 1 `failed: <what>: ...` where what is
-signature, root, proof, size or event; 2 when an input cannot be read.
+signature, root, proof, size, event, or with `--policy` quorum or policy; 2 when an input
+cannot be read.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from projections.tlog_verify import (
     verify_notes_consistent,
     verify_receipt,
 )
+from projections.witness_verify import witnessed
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -33,6 +35,9 @@ def register(sub: Any, verify: argparse.ArgumentParser) -> None:
     """Add the log's verbs beside `audit verify`, and `--note` / `--log-key` to it."""
     verify.add_argument("--note", type=Path, help="a note checkpoint of the log you kept")
     verify.add_argument("--log-key", metavar="VKEY", help="the log's verifier key (or a file)")
+    verify.add_argument(
+        "--policy", type=Path, help="with --note: a tlog-policy its quorum must meet"
+    )
     chain_verify: Handler = verify.get_default("handler")
     verify.set_defaults(
         handler=lambda args: _verify_note(args) if args.note else chain_verify(args)
@@ -40,6 +45,7 @@ def register(sub: Any, verify: argparse.ArgumentParser) -> None:
     receipt = sub.add_parser("verify-receipt", help="check an exchange receipt offline")
     receipt.add_argument("receipt", type=Path, metavar="RECEIPT")
     receipt.add_argument("--log-key", required=True, metavar="VKEY")
+    receipt.add_argument("--policy", type=Path, help="a tlog-policy the receipt's quorum must meet")
     receipt.set_defaults(handler=_verify_receipt)
     grown = sub.add_parser("verify-consistency", help="check that a note extends an older one")
     grown.add_argument("old", type=Path, metavar="OLD_NOTE")
@@ -103,8 +109,10 @@ def _verify_note(args: argparse.Namespace) -> int:
 
     def check() -> str:
         key = _key(args.log_key)
-        checkpoint = verify_export(_events(args.file), _text(args.note), key)
-        return f"the export's first {checkpoint.size} events have the root {key.name} signed"
+        note = _text(args.note)
+        checkpoint = verify_export(_events(args.file), note, key)
+        found = f"the export's first {checkpoint.size} events have the root {key.name} signed"
+        return found + _witnessed(args, note)
 
     return _run(check)
 
@@ -114,9 +122,14 @@ def _verify_receipt(args: argparse.Namespace) -> int:
         receipt = _json(args.receipt)
         checkpoint = verify_receipt(receipt, _key(args.log_key))
         count, exchange = len(receipt["events"]), receipt["exchange"]["id"]
-        return f"{count} events of exchange {exchange} are in the tree of size {checkpoint.size}"
+        found = f"{count} events of exchange {exchange} are in the tree of size {checkpoint.size}"
+        return found + _witnessed(args, str(receipt["checkpoint"]))
 
     return _run(check)
+
+
+def _witnessed(args: argparse.Namespace, note: str) -> str:
+    return f"; {witnessed(note, _text(args.policy))}" if args.policy else ""
 
 
 def _verify_consistency(args: argparse.Namespace) -> int:

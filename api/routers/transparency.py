@@ -1,8 +1,9 @@
-"""The transparency log: note checkpoints, the log key, proofs, receipts and tiles.
+"""The transparency log: the log key, proofs, receipts and tiles.
 
 Checkpoints, the key, proofs and hash tiles hold hashes, not data: any valid key reads them.
 Entry tiles hold the events themselves: auditors and admins only. A receipt is for whoever
-may read its exchange.
+may read its exchange. Checkpoints, with their cosignatures, are served by
+`api.routers.witness`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from api.routers.exchanges import ExchangeId, readable_exchange
 from api.strict import StrictJSONRoute
 from domain.errors import Forbidden
 from projections.tlog_log import TransparencyLog, tile_address
+from projections.witness_log import WitnessLog
 
 router = APIRouter(tags=["transparency log"], route_class=StrictJSONRoute)
 Size = Annotated[int, Query(ge=0, le=MAX_POSITION, description="A checkpointed tree size")]
@@ -36,10 +38,14 @@ def get_log(audit: AuditLogDep, request: Request) -> TransparencyLog:
 LogDep = Annotated[TransparencyLog, Depends(get_log)]
 
 
-@router.get("/v1/audit/log/checkpoint", response_class=Response, responses=errors(404))
-def checkpoint(caller: Caller, log: LogDep, size: Size | None = None) -> Response:
-    """The latest signed note checkpoint (C2SP tlog-checkpoint), or the one made at `size`."""
-    return Response(str(log.note(size)["note"]), media_type=TEXT)
+def get_witness_log(log: LogDep, request: Request) -> WitnessLog:
+    witnesses: WitnessLog | None = getattr(request.app.state, "witness_log", None)
+    if witnesses is None or witnesses.log is not log:
+        witnesses = request.app.state.witness_log = WitnessLog(log)
+    return witnesses
+
+
+WitnessLogDep = Annotated[WitnessLog, Depends(get_witness_log)]
 
 
 @router.get("/v1/audit/log/key", response_class=Response, responses=errors(404))
@@ -71,12 +77,16 @@ def consistency(
 
 
 @router.get("/v1/exchanges/{exchange_id}/receipt", responses=errors(403, 404, 503))
-def receipt(exchange_id: ExchangeId, caller: Caller, read: ReadsDep, log: LogDep) -> dict[str, Any]:
+def receipt(
+    exchange_id: ExchangeId, caller: Caller, read: ReadsDep, witnesses: WitnessLogDep
+) -> dict[str, Any]:
     """The exchange, its events and balance moves, each with its inclusion proof, and the
-    signed checkpoint they are proven against: checkable offline by anyone."""
+    signed checkpoint they are proven against, with its cosignatures: checkable offline."""
     row = readable_exchange(caller, exchange_id, read.models.exchange(exchange_id))
     exchange = {**row, "as_of_position": read.models.position()}
-    return {"exchange": exchange, **log.receipt(exchange_id)}
+    proven = witnesses.log.receipt(exchange_id)
+    proven["checkpoint"] = witnesses.with_cosignatures(proven["checkpoint"])
+    return {"exchange": exchange, **proven}
 
 
 @router.get("/v1/audit/log/tile/{path:path}", response_class=Response, responses=errors(403, 404))

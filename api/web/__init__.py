@@ -6,13 +6,27 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import routes_accounts, routes_auth, routes_overview, routes_pending, routes_record
+from api.web import (
+    routes_accounts,
+    routes_auth,
+    routes_overview,
+    routes_pending,
+    routes_record,
+    routes_witnesses,
+)
 from api.web.pages import HERE, install_handlers
 
 
 def install(app: FastAPI) -> None:
     """Add the pages, their stylesheet and their error pages to the app."""
     install_handlers(app)
-    for module in (routes_auth, routes_overview, routes_accounts, routes_pending, routes_record):
+    for module in (
+        routes_auth,
+        routes_overview,
+        routes_accounts,
+        routes_pending,
+        routes_record,
+        routes_witnesses,
+    ):
         app.include_router(module.router)
     app.mount("/app/static", StaticFiles(directory=HERE / "static"), name="web-static")
