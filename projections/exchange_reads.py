@@ -31,6 +31,11 @@ def _shaped(row: Row, today: date) -> Row:
     status = row["status"]
     if status == "pending" and row["expires_on"] is not None:
         status = "expired" if today.isoformat() > row["expires_on"] else status
+    return shaped(row, status)
+
+
+def shaped(row: Row, status: str) -> Row:
+    """An exchange as `GET /v1/exchanges/{id}` answers it, with the status given."""
     return {
         "id": row["id"],
         "status": status,
