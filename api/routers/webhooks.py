@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from api.deps import Manager, ReadModelsDep, may_read_organisation
+from api.deps import LedgerDep, Manager, ReadModelsDep, may_read_organisation
 from api.openapi import errors
 from api.routers.organisations import Org
 from api.schemas.changes import DeliveryList, WebhookCreate, WebhookCreated, WebhookList
 from api.strict import StrictJSONRoute
-from domain.errors import LedgerError, UnknownOrganisation
-from ledger import Principal
-from projections.queries import ReadModels
+from domain.errors import LedgerError
+from ledger import Ledger, Principal
 from projections.webhooks.sealing import Sealer, load_key
 from projections.webhooks.signing import new_secret
 from projections.webhooks.table import WebhookTable
@@ -50,10 +49,10 @@ def get_webhooks(request: Request, read_models: ReadModelsDep) -> Webhooks:
 WebhooksDep = Annotated[Webhooks, Depends(get_webhooks)]
 
 
-def _may_manage(caller: Principal, org: str, read_models: ReadModels) -> None:
+def _may_manage(caller: Principal, org: str, ledger: Ledger) -> None:
+    """Asked of the ledger, not the views: an organisation just registered has an endpoint."""
     may_read_organisation(caller, org)
-    if read_models.organisation(org) is None:
-        raise UnknownOrganisation(f"no organisation '{org}'")
+    ledger.get_organisation(org)  # UnknownOrganisation if there is none
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -67,10 +66,10 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     responses=errors(403, 404, 422),
 )
 def register_webhook(
-    org: Org, body: WebhookCreate, caller: Manager, reads: ReadModelsDep, webhooks: WebhooksDep
+    org: Org, body: WebhookCreate, caller: Manager, ledger: LedgerDep, webhooks: WebhooksDep
 ) -> dict[str, Any]:
     """Register an endpoint (its broker, admin). The `secret` is in this answer only."""
-    _may_manage(caller, org, reads)
+    _may_manage(caller, org, ledger)
     resolve(body.url)  # refused now if it points at a loopback, private or link-local address
     secret = new_secret()
     row = webhooks.table.add(
@@ -81,10 +80,10 @@ def register_webhook(
 
 @router.get("/{org}/webhooks", response_model=WebhookList, responses=errors(403, 404))
 def list_webhooks(
-    org: Org, caller: Manager, reads: ReadModelsDep, webhooks: WebhooksDep
+    org: Org, caller: Manager, ledger: LedgerDep, webhooks: WebhooksDep
 ) -> dict[str, Any]:
     """The organisation's endpoints and where each stands in the feed."""
-    _may_manage(caller, org, reads)
+    _may_manage(caller, org, ledger)
     return {"webhooks": [_public(row) for row in webhooks.table.of(org)]}
 
 
@@ -94,10 +93,10 @@ def list_webhooks(
     responses=errors(403, 404),
 )
 def delete_webhook(
-    org: Org, webhook_id: WebhookId, caller: Manager, reads: ReadModelsDep, webhooks: WebhooksDep
+    org: Org, webhook_id: WebhookId, caller: Manager, ledger: LedgerDep, webhooks: WebhooksDep
 ) -> Response:
     """Remove an endpoint, its sealed secret and its delivery log."""
-    _may_manage(caller, org, reads)
+    _may_manage(caller, org, ledger)
     if not webhooks.table.delete(org, webhook_id):
         raise UnknownWebhook(f"no webhook '{webhook_id}'")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -109,10 +108,10 @@ def delete_webhook(
     responses=errors(403, 404),
 )
 def enable_webhook(
-    org: Org, webhook_id: WebhookId, caller: Manager, reads: ReadModelsDep, webhooks: WebhooksDep
+    org: Org, webhook_id: WebhookId, caller: Manager, ledger: LedgerDep, webhooks: WebhooksDep
 ) -> dict[str, Any]:
     """Deliver again to an endpoint disabled after failures, from where it stopped."""
-    _may_manage(caller, org, reads)
+    _may_manage(caller, org, ledger)
     if not webhooks.table.enable(org, webhook_id):
         raise UnknownWebhook(f"no webhook '{webhook_id}'")
     return _deliveries(webhooks, org, webhook_id)
@@ -124,10 +123,10 @@ def enable_webhook(
     responses=errors(403, 404),
 )
 def list_deliveries(
-    org: Org, webhook_id: WebhookId, caller: Manager, reads: ReadModelsDep, webhooks: WebhooksDep
+    org: Org, webhook_id: WebhookId, caller: Manager, ledger: LedgerDep, webhooks: WebhooksDep
 ) -> dict[str, Any]:
     """What was delivered, what failed, and when the next attempt is due."""
-    _may_manage(caller, org, reads)
+    _may_manage(caller, org, ledger)
     return _deliveries(webhooks, org, webhook_id)
 
 
