@@ -91,29 +91,34 @@ class DeliveryWorker:
         try:
             secret = self.sealer.open(endpoint["sealed_secret"], endpoint["id"])
             with client(self.settings.timeout) as http:
-                for _ in range(self.settings.burst):
-                    change = self._next_change(endpoint)
-                    if change is None or self._stopping.is_set():
-                        return
-                    attempt = send(http, endpoint["url"], secret, change)
-                    pause = self.settings.pause(endpoint["failures"] + 1)
-                    self.table.record(endpoint, attempt, pause, self.settings.disable_after)
-                    if not attempt.delivered:
-                        return
-                    endpoint = {**endpoint, "cursor": attempt.position, "attempts": 0}
-                    endpoint["failures"] = 0
+                sent = 0
+                while page := self._next_changes(endpoint):
+                    for change in page:
+                        if sent >= self.settings.burst or self._stopping.is_set():
+                            return
+                        attempt = send(http, endpoint["url"], secret, change)
+                        pause = self.settings.pause(endpoint["failures"] + 1)
+                        self.table.record(endpoint, attempt, pause, self.settings.disable_after)
+                        if not attempt.delivered:
+                            return
+                        endpoint = {
+                            **endpoint,
+                            "cursor": attempt.position,
+                            "failures": 0,
+                            "attempts": 0,
+                        }
+                        sent += 1
         except Exception:  # one endpoint's trouble is logged, and costs the others nothing
             log.exception("delivery to webhook %s failed", endpoint["id"])
 
-    def _next_change(self, endpoint: Row) -> Row | None:
-        """The next change of a type the endpoint wants; past the others, the cursor moves."""
+    def _next_changes(self, endpoint: Row) -> list[Row]:
+        """The next changes of the types the endpoint wants (a page of them); past the
+        others, the cursor moves on."""
         wanted = endpoint["types"]
         while True:
             page, _ = changes(self.view, endpoint["organisation"], str(endpoint["cursor"]), 100)
-            for change in page:
-                if wanted is None or change["type"] in wanted:
-                    return change
-            if not page:
-                return None
+            found = [c for c in page if wanted is None or c["type"] in wanted]
+            if found or not page:
+                return found
             self.table.skip_to(endpoint, page[-1]["position"])
             endpoint["cursor"] = page[-1]["position"]

@@ -70,9 +70,23 @@ class Receiver:
                     )
                 if answer == "stall":
                     time.sleep(receiver.stall_seconds)
+                if answer == "huge":  # 2xx at once, then a body that never ends, slowly
+                    self._trickle()
+                    return
                 self.send_response(204 if answer == "accept" else 500)
                 self.send_header("content-length", "0")
                 self.end_headers()
+
+            def _trickle(self) -> None:
+                self.send_response(200)
+                self.send_header("content-length", str(10**10))
+                self.end_headers()
+                try:
+                    for _ in range(1000):
+                        self.wfile.write(b"x" * 65536)
+                        time.sleep(0.01)
+                except OSError:
+                    return  # the sender hung up, as it should
 
             def log_message(self, *args: Any) -> None:
                 pass
