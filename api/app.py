@@ -27,11 +27,13 @@ from api.ratelimit import Limits
 from api.routers import (
     accounts,
     audit,
+    changes,
     exchanges,
     operations,
     organisations,
     summary,
     transparency,
+    webhooks,
     witness,
 )
 from api.settings import ApiSettings
@@ -83,16 +85,8 @@ def create_app(
     settings = app.state.settings
     app.state.limits = Limits.of(settings.rate_limit, settings.address_rate_limit)
     errors.install(app)
-    for module in (
-        organisations,
-        accounts,
-        exchanges,
-        summary,
-        audit,
-        transparency,
-        witness,
-        operations,
-    ):
+    routed = (organisations, accounts, exchanges, summary, audit, transparency, witness)
+    for module in (*routed, changes, webhooks, operations):
         for router in _routers_of(module):
             app.include_router(router)
     web.install(app)

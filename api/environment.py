@@ -11,13 +11,15 @@ ADMIN_KEY = "TIMEBANK_ADMIN_KEY"
 SIGNING_KEY = "TIMEBANK_SIGNING_KEY"
 ID_KEY = "TIMEBANK_ID_KEY"
 LOG_LEVEL = "TIMEBANK_LOG_LEVEL"
+WEBHOOK_KEY = "TIMEBANK_WEBHOOK_KEY"
 
 CONTRACT = (DATABASE_URL, ADMIN_KEY, SIGNING_KEY)
 """What the public contract promises to configure a deployment with."""
 
-DEPLOYMENT = (*CONTRACT, ID_KEY, LOG_LEVEL)
+DEPLOYMENT = (*CONTRACT, ID_KEY, LOG_LEVEL, WEBHOOK_KEY)
 """What docker-compose.yml may set: the contract's variables, the secret of keyed exchange
-ids (every API process and the importer must share it) and the log level."""
+ids (every API process and the importer must share it), the log level, and the key that
+seals webhook secrets (the API seals them, the projection worker opens them)."""
 
 ENVIRONMENT: dict[str, str] = {
     DATABASE_URL: "sqlite:///var/timebank.sqlite3 (default) or postgresql://user:pw@host:port/db",
@@ -37,4 +39,8 @@ ENVIRONMENT: dict[str, str] = {
     "TIMEBANK_LIMIT_CONCURRENCY": "connections or requests per API process past which: 503 (256)",
     "TIMEBANK_LOG_ORIGIN": "the transparency log's name in its notes (default <host>/timebank)",
     "TIMEBANK_WITNESS_QUORUM": "organisations whose witnesses must cosign (default: a majority)",
+    WEBHOOK_KEY: "path of the key file that seals webhook secrets (default var/webhook-key)",
+    "TIMEBANK_WEBHOOK_ALLOW_PRIVATE": "true: webhooks may target loopback/private addresses",
+    "TIMEBANK_WEBHOOK_TIMEOUT_SECONDS": "a webhook delivery without an answer this long fails (10)",
+    "TIMEBANK_WEBHOOK_RETRY_MAX_SECONDS": "longest pause between webhook retries (default 3600)",
 }

@@ -30,6 +30,11 @@ def exchange(view: ViewStore, exchange_id: str, today: date) -> Row | None:
 
 def _shaped(row: Row, today: date) -> Row:
     status = status_on(row["status"], row["expires_on"], today)
+    return shaped(row, status)
+
+
+def shaped(row: Row, status: str) -> Row:
+    """An exchange as `GET /v1/exchanges/{id}` answers it, with the status given."""
     return {
         "id": row["id"],
         "status": status,

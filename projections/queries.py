@@ -79,3 +79,9 @@ class ReadModels(Protocol):
 
     def summary(self, organisation: str, start: date | None, end: date | None) -> Row:
         """The contract's organisation summary (without as_of_position)."""
+
+    def changes(
+        self, organisation: str, after: str | None, limit: int, key: str | None = None
+    ) -> tuple[list[Row], str]:
+        """The organisation's changes after position `after`, oldest first, and the cursor
+        that follows them; with `key`, only changes to exchanges that key recorded."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from projections import account_reads, activity_reads, exchange_reads, faults
+from projections import account_reads, activity_reads, exchange_reads, faults, feed_reads
 from projections.base import LedgerProjection
 from projections.faults import Fault
 from projections.paging import Page
@@ -104,3 +104,8 @@ class LedgerReadModels:
 
     def pending(self, organisation: str, after: str | None, limit: int) -> Page:
         return exchange_reads.pending(self.view, organisation, after, limit, self.today())
+
+    def changes(
+        self, organisation: str, after: str | None, limit: int, key: str | None = None
+    ) -> tuple[list[Row], str]:
+        return feed_reads.changes(self.view, organisation, after, limit, key)

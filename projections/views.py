@@ -1,4 +1,5 @@
-"""The ledger's read models as one projection: balances, statements, exchanges, activity.
+"""The ledger's read models as one projection: balances, statements, exchanges, activity,
+the change feed.
 
 One projection rather than one per table because they all follow the same exchange facts:
 each page is read and decoded once, the exchanges it touches are looked up once, and every
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from projections import activity, balances, exchanges
+from projections import activity, balances, exchanges, feed
 from projections.base import LedgerProjection
 from projections.events import LogEvent
 from projections.lookups import Lookups, Stored, Write, write_all
@@ -22,9 +23,9 @@ from projections.store import Cursor
 class LedgerViews(LedgerProjection):
     name = "ledger_views"
     tables = tuple(
-        statement for part in (balances, exchanges, activity) for statement in part.TABLES
+        statement for part in (balances, exchanges, activity, feed) for statement in part.TABLES
     )
-    drops = tuple(table for part in (balances, exchanges, activity) for table in part.DROPS)
+    drops = tuple(table for part in (balances, exchanges, activity, feed) for table in part.DROPS)
     types = balances.TYPES | exchanges.TYPES
 
     def apply(self, cursor: Cursor, events: Sequence[LogEvent]) -> None:
@@ -35,6 +36,7 @@ class LedgerViews(LedgerProjection):
         Text the views' database cannot hold is written out (`projections.storable`)."""
         page = Page.read(lookups, storable_events(events))
         writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
+        writes += feed.prepare(page)  # after the balances, which leave `page.accounts` set
         return page, writes
 
     def commit(self, writes: Sequence[Write], previous: int, last: int) -> None:

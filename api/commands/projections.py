@@ -32,7 +32,9 @@ from projections.audit_signing import load_signing_key
 from projections.replay import Replayed, rebuild
 from projections.runner import PAGE
 from projections.setup import Projections
+from projections.webhooks.sealing import SealingKeyError
 from projections.witness_push import start_pushing
+from projections.workers import start_beside
 
 REPLAY_PAGE = 20_000
 LOCK_PATIENCE = 5.0
@@ -90,14 +92,22 @@ def run_project(args: argparse.Namespace) -> int:
     if checkpoints is not None:
         checkpoints.start()
     pusher = start_pushing(ledger.recorder, projections.view)  # to witnesses with a URL
+    try:
+        stop_beside = start_beside(projections, ledger)
+    except (SealingKeyError, ValueError) as error:  # the webhook key or settings are unusable
+        print(f"timebank project: {error}", file=sys.stderr)
+        stopping.set()
+        stop_beside = None
     print(f"Projection workers following the event log ({ledger.database.kind})", flush=True)
     stopping.wait()
     pusher.stop()
+    if stop_beside is not None:
+        stop_beside()
     if checkpoints is not None:
         checkpoints.stop()
     projections.stop()
     ledger.close()
-    return 0
+    return 0 if stop_beside is not None else 2
 
 
 def _checkpointer(projections: Projections) -> Checkpointer | None:

@@ -1,0 +1,103 @@
+"""The change feed: every change that concerns an organisation, keyed by (organisation, log
+position), so a partner follows its exchanges and accounts from a cursor, oldest first.
+
+A change row holds what the change itself decided (its type, and the status or limits it
+left); the facts that never change after recording (parties, minutes, dates, note, ref) are
+joined from the exchanges and accounts views when read. So a feed read is one index range
+and a join of a page, and whatever later scrubs those views (erasure) scrubs the feed too.
+An exchange across two organisations makes one row in each organisation's feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from projections.events import LogEvent
+from projections.lookups import Write
+from projections.moves import RECORDED, Page, exchange_id, organisation_of
+
+Row = dict[str, Any]
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS {changes} (organisation TEXT NOT NULL,"
+    " position BIGINT NOT NULL, type TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+    " exchange_id TEXT, account_id TEXT, status TEXT, credit_limit BIGINT,"
+    " max_balance BIGINT, recorded_by_key TEXT, PRIMARY KEY (organisation, position))",
+    # What a poster may see: the changes to the exchanges its key recorded.
+    "CREATE INDEX IF NOT EXISTS changes_by_key ON {changes}"
+    " (organisation, recorded_by_key, position) WHERE exchange_id IS NOT NULL",
+)
+DROPS = ("changes",)
+
+CHANGE_TYPES = {
+    RECORDED: "exchange.recorded",
+    "Exchange.Confirmed": "exchange.confirmed",
+    "Exchange.Rejected": "exchange.rejected",
+    "Exchange.Expired": "exchange.expired",
+    "Exchange.Reversed": "exchange.reversed",
+    "Account.Opened": "account.opened",
+    "Account.LimitsChanged": "account.limits_changed",
+    "Account.Closed": "account.closed",
+    # "Account.Erased": "account.erased" belongs here once erasure is recorded as an event;
+    # `_account_change` then needs only the status it leaves ("erased").
+}
+STATUS_AFTER = {
+    "Exchange.Confirmed": "completed",
+    "Exchange.Rejected": "rejected",
+    "Exchange.Expired": "expired",
+    "Exchange.Reversed": "reversed",
+    "Account.Opened": "open",
+    "Account.LimitsChanged": "open",
+    "Account.Closed": "closed",
+}
+_INSERT = (
+    "INSERT INTO {changes} (organisation, position, type, recorded_at, exchange_id,"
+    " account_id, status, credit_limit, max_balance, recorded_by_key)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def prepare(page: Page) -> list[Write]:
+    """One row per organisation a change concerns, in log order."""
+    rows: list[tuple[Any, ...]] = []
+    for event in page.events:
+        make = _MAKERS.get(event.type.partition(".")[0])
+        if make is not None and event.type in CHANGE_TYPES:
+            rows.extend(make(page, event))
+    return [(_INSERT, rows)]
+
+
+def _exchange_change(page: Page, event: LogEvent) -> list[tuple[Any, ...]]:
+    exchange = page.exchanges[exchange_id(event)]
+    # The row in `page.exchanges` stands after the whole page; only the status differs
+    # from one change to the next, and each change says what it left.
+    status = event.data["status"] if event.type == RECORDED else STATUS_AFTER[event.type]
+    key = exchange.get("recorded_by_key")
+    parties = dict.fromkeys((exchange["giver_org"], exchange["receiver_org"]))
+    type_, at = CHANGE_TYPES[event.type], event.recorded_at
+    return [
+        (org, event.position, type_, at, exchange["id"], None, status, None, None, key)
+        for org in parties
+    ]
+
+
+def _account_change(page: Page, event: LogEvent) -> list[tuple[Any, ...]]:
+    account_id = event.stream.removeprefix("account:")
+    limits = event.data if "credit_limit" in event.data else page.accounts[account_id]
+    org, type_, status = (
+        organisation_of(account_id),
+        CHANGE_TYPES[event.type],
+        STATUS_AFTER[event.type],
+    )
+    credit_limit, max_balance = limits["credit_limit"], limits["max_balance"]
+    at = event.recorded_at
+    return [
+        (org, event.position, type_, at, None, account_id, status, credit_limit, max_balance, None)
+    ]
+
+
+_MAKERS: dict[str, Callable[[Page, LogEvent], list[tuple[Any, ...]]]] = {
+    "Exchange": _exchange_change,
+    "Account": _account_change,
+}

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints registered per organisation, each following the change feed."""
