@@ -25,7 +25,7 @@ from api.openapi import DESCRIPTION, TAGS, TITLE, problem_schema
 from api.probe import Probe
 from api.ratelimit import RateLimiter
 from api.routers import accounts, audit, exchanges, operations, organisations, summary
-from api.settings import ApiSettings
+from api.settings import ADMIN_KEY_VAR, ApiSettings
 from api.strict import strict_input
 from ledger import Ledger
 from projections import open_read_models
@@ -96,17 +96,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     opened: Ledger | None = None
     if app.state.ledger is None:
         opened = await run_in_threadpool(_patiently, lambda: _open(app))
-    if app.state.settings.admin_key is None:
-        key = await run_in_threadpool(app.state.ledger.ensure_admin_key)
-        if key is not None:
-            # Printed, never logged: this is the one moment the operator's key exists in clear.
-            print(f"Admin key (shown once; keep it safe): {key}", flush=True)
+    await run_in_threadpool(_bootstrap_admin_key, app.state.ledger, app.state.settings)
     try:
         yield
     finally:
         if opened is not None:
             _close(app.state.read_models)
             opened.close()
+
+
+def _bootstrap_admin_key(ledger: Ledger, settings: ApiSettings) -> None:
+    """The operator's key: the configured one, which revokes a generated one, or else one
+    generated on the first start."""
+    if settings.admin_key is not None:
+        if ledger.revoke_generated_admin_key():
+            print(f"The generated admin key is revoked: {ADMIN_KEY_VAR} is set.", flush=True)
+        return
+    key = ledger.ensure_admin_key()
+    if key is not None:
+        # Printed, never logged: this is the one moment the operator's key exists in clear.
+        print(f"Admin key (shown once; keep it safe): {key}", flush=True)
 
 
 def _open(app: FastAPI) -> Ledger:

@@ -7,6 +7,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -16,9 +17,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from api.logging_setup import uvicorn_log_config
+from api.settings import configured_admin_key
 from ledger.settings import Database, SettingsError, database_url, parse_database_url
 
 PR_SET_PDEATHSIG = 1
+STARTUP_FAILURE = 3  # uvicorn's own exit status when it cannot start
+NOTHING_STARTED = "Nothing was started and no admin key was made; choose another --port."
 
 
 def register(commands: Any) -> None:
@@ -45,9 +49,15 @@ def serve(args: argparse.Namespace) -> int:
 
     try:
         database = parse_database_url(database_url())
+        configured_admin_key()
     except SettingsError as error:
         print(f"timebank serve: {error}", file=sys.stderr)
         return 2
+    if (taken := _address_taken(args.host, args.port)) is not None:
+        where = f"{args.host}:{args.port}"
+        print(f"timebank serve: cannot listen on {where}: {taken}.", file=sys.stderr)
+        print(NOTHING_STARTED, file=sys.stderr)
+        return STARTUP_FAILURE
     base = f"http://{_display_host(args.host)}:{args.port}"
     print(f"Timebank Ledger API on {base} (interactive docs: {base}/docs)", flush=True)
     print(f"Pages for brokers and auditors: {base}/app", flush=True)
@@ -68,6 +78,17 @@ def serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=10,
         )
     return 0
+
+
+def _address_taken(host: str, port: int) -> str | None:
+    """Why the server could not listen there, found before the app starts: the app's start
+    makes the shown-once admin key, which a start that then fails to bind would waste."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((host, port), family=family).close()
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
 
 
 def _offer_demo(database: Database) -> None:
