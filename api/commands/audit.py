@@ -199,7 +199,8 @@ def _configured_public_key() -> str | None:
 def _report(outcome: Outcome) -> None:
     print(f"ok: {outcome.events} events, head {outcome.head}")
     if outcome.marks:
-        print(f"{outcome.marks} checkpoint hashes matched", file=sys.stderr)
+        hashes = "hash" if outcome.marks == 1 else "hashes"
+        print(f"{outcome.marks} checkpoint {hashes} matched", file=sys.stderr)
     if outcome.unchained:
         print(f"{outcome.unchained} latest events are not chained yet", file=sys.stderr)
 

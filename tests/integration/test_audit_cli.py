@@ -155,3 +155,17 @@ def test_asking_for_a_checkpoint_before_any_was_made_says_so(
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", sqlite_url)
     assert main(["audit", "checkpoint"]) == 1
     assert "no checkpoint has been made yet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("marks", "said"), [(1, "1 checkpoint hash matched"), (2, "2 checkpoint hashes matched")]
+)
+def test_the_count_of_matched_checkpoints_reads_as_english(
+    marks: int, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.commands.audit import _report
+    from projections.audit_verify import Outcome
+
+    _report(Outcome(events=3, head="ab" * 32, marks=marks))
+
+    assert capsys.readouterr().err.splitlines()[0] == said
