@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from api.commands import timebank
 from api.demo.exchanges import Draft
 from api.demo.plan import Batch, Operation, Planner, Reverse
 from api.demo.population import ORGANISATIONS
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     ledger = Ledger()
     try:
         if not ledger_is_empty(ledger):
-            print(REFUSAL, file=sys.stderr)
+            print(REFUSAL.format(timebank=timebank()), file=sys.stderr)
             return 1
         year = DemoYear(ledger, args.seed)
         with progress_bar() as progress:
@@ -152,7 +153,7 @@ def demo_keys(ledger: Ledger) -> str:
             "Keys to sign in with at /app (shown once; only their hashes are stored):",
             f"  broker of {org}: {broker}",
             f"  auditor of every organisation, read only: {auditor}",
-            "Next: `timebank serve` prints the address of the pages (/app) and of the API's",
+            f"Next: `{timebank()} serve` prints the address of the pages (/app) and of the API's",
             "reference (/docs); sign in to the pages with one of these keys.",
         ]
     )
@@ -162,8 +163,8 @@ REFUSAL = """\
 This ledger already holds organisations, and `timebank demo` only fills an empty one:
 it will not mix invented activity with real records.
 To try the demo, point TIMEBANK_DATABASE_URL at a new database, for example:
-  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 timebank demo
-  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 timebank serve"""
+  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 {timebank} demo
+  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 {timebank} serve"""
 
 
 def report(summary: DemoSummary) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
+from api.commands import timebank
 from api.logging_setup import uvicorn_log_config
 from api.settings import configured_admin_key
 from ledger.settings import Database, SettingsError, database_url, parse_database_url
@@ -103,7 +104,7 @@ def _offer_demo(database: Database) -> None:
     try:
         if ledger_is_empty(ledger):
             print(
-                "The ledger is empty: `timebank demo` fills it with a year of sample activity"
+                f"The ledger is empty: `{timebank()} demo` fills it with a year of sample activity"
                 " for three organisations.",
                 flush=True,
             )
