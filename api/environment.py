@@ -19,7 +19,7 @@ DEPLOYMENT = (*CONTRACT, LOG_LEVEL)
 
 ENVIRONMENT: dict[str, str] = {
     DATABASE_URL: "sqlite:///var/timebank.sqlite3 (default) or postgresql://user:pw@host:port/db",
-    ADMIN_KEY: "the operator's bootstrap key; unset: generated and printed once on first start",
+    ADMIN_KEY: "the operator's key (>= 32 characters; revokes a generated one); unset: generated",
     SIGNING_KEY: "path of the Ed25519 PEM key that signs audit checkpoints (default var/)",
     LOG_LEVEL: "DEBUG, INFO (default), WARNING or ERROR",
     "TIMEBANK_MAX_BODY_BYTES": "largest request body the API accepts (default 1 MiB)",
