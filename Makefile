@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	@$(BIN)/timebank serve
 
+# The Python files git knows (tracked, or added with `git add`): a scratch file of one's own is
+# no business of `make test`. Outside a git checkout, every file.
+PY_FILES = $(or $(shell git ls-files '*.py' 2>/dev/null),.)
+
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	@echo "ruff check and ruff format --check: $(words $(PY_FILES)) files"
+	@$(BIN)/ruff check $(PY_FILES)
+	@$(BIN)/ruff format --check $(PY_FILES)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

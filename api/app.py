@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import psycopg
 from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from api import docs, errors, web
@@ -36,7 +37,7 @@ from api.routers import (
     webhooks,
     witness,
 )
-from api.settings import ApiSettings
+from api.settings import ADMIN_KEY_VAR, ApiSettings
 from api.strict import strict_input
 from ledger import Ledger
 from projections import open_read_models
@@ -70,6 +71,7 @@ def create_app(
         dependencies=[Depends(strict_input)],
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
         # Off: nothing here exports OpenTelemetry, and the check whether anything does (an
         # environment read, provider look-ups) ran on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -104,22 +106,37 @@ def create_app(
     return app
 
 
+def operation_id(route: APIRoute) -> str:
+    """The endpoint's own name (`record_exchange`), so generated clients read well; FastAPI's
+    default adds the path and method (`record_exchange_v1_exchanges_post`)."""
+    return route.name
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     opened: Ledger | None = None
     if app.state.ledger is None:
         opened = await run_in_threadpool(_patiently, lambda: _open(app))
-    if app.state.settings.admin_key is None:
-        key = await run_in_threadpool(app.state.ledger.ensure_admin_key)
-        if key is not None:
-            # Printed, never logged: this is the one moment the operator's key exists in clear.
-            print(f"Admin key (shown once; keep it safe): {key}", flush=True)
+    await run_in_threadpool(_bootstrap_admin_key, app.state.ledger, app.state.settings)
     try:
         yield
     finally:
         if opened is not None:
             _close(app.state.read_models)
             opened.close()
+
+
+def _bootstrap_admin_key(ledger: Ledger, settings: ApiSettings) -> None:
+    """The operator's key: the configured one, which revokes a generated one, or else one
+    generated on the first start."""
+    if settings.admin_key is not None:
+        if ledger.revoke_generated_admin_key():
+            print(f"The generated admin key is revoked: {ADMIN_KEY_VAR} is set.", flush=True)
+        return
+    key = ledger.ensure_admin_key()
+    if key is not None:
+        # Printed, never logged: this is the one moment the operator's key exists in clear.
+        print(f"Admin key (shown once; keep it safe): {key}", flush=True)
 
 
 def _open(app: FastAPI) -> Ledger:

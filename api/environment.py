@@ -23,7 +23,7 @@ seals webhook secrets (the API seals them, the projection worker opens them)."""
 
 ENVIRONMENT: dict[str, str] = {
     DATABASE_URL: "sqlite:///var/timebank.sqlite3 (default) or postgresql://user:pw@host:port/db",
-    ADMIN_KEY: "the operator's bootstrap key; unset: generated and printed once on first start",
+    ADMIN_KEY: "the operator's key (>= 32 characters; revokes a generated one); unset: generated",
     SIGNING_KEY: "path of the Ed25519 PEM key that signs audit checkpoints (default var/)",
     ID_KEY: "path of the secret that turns Idempotency-Keys into exchange ids (default var/)",
     LOG_LEVEL: "DEBUG, INFO (default), WARNING or ERROR",

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ledger.settings import SettingsError
+
 ADMIN_KEY_VAR = "TIMEBANK_ADMIN_KEY"
+ADMIN_KEY_MIN_LENGTH = 32
+"""A configured operator key is a password for everything: too short, it can be guessed."""
 MiB = 1024 * 1024
 
 
@@ -31,7 +35,7 @@ class ApiSettings:
     @classmethod
     def from_env(cls) -> ApiSettings:
         return cls(
-            admin_key=os.environ.get(ADMIN_KEY_VAR) or None,
+            admin_key=configured_admin_key(),
             max_body_bytes=int(os.environ.get("TIMEBANK_MAX_BODY_BYTES", MiB)),
             ready_max_lag=int(os.environ.get("TIMEBANK_READY_MAX_LAG", 1000)),
             ready_stall_seconds=float(os.environ.get("TIMEBANK_READY_STALL_SECONDS", 30.0)),
@@ -44,3 +48,14 @@ class ApiSettings:
 def _flag(text: str) -> bool:
     """Only a clear yes opens anything: a typo keeps the safe default."""
     return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+def configured_admin_key() -> str | None:
+    """TIMEBANK_ADMIN_KEY, refused when it is too short to be a secret."""
+    key = os.environ.get(ADMIN_KEY_VAR) or None
+    if key is not None and len(key) < ADMIN_KEY_MIN_LENGTH:
+        raise SettingsError(
+            f"{ADMIN_KEY_VAR} is {len(key)} characters long; it must be at least "
+            f"{ADMIN_KEY_MIN_LENGTH} (for example: openssl rand -hex 32)"
+        )
+    return key

@@ -96,7 +96,10 @@ def check_service_date(service_date: date, today: date) -> date:
 
 def check_category(category: str | None) -> str | None:
     if category is not None and not CATEGORY.fullmatch(category):
-        raise InvalidRequest(f"category must match {CATEGORY.pattern}", field="category")
+        raise InvalidRequest(
+            "category must be 1 to 40 lower-case letters, digits and hyphens, such as home-help",
+            field="category",
+        )
     return category
 
 

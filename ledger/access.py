@@ -64,6 +64,19 @@ class AccessUseCases(LedgerBase):
         except Conflict:
             return None  # another process made it first
 
+    def revoke_generated_admin_key(self) -> bool:
+        """Once the operator configures a key of their own, the generated one stops working:
+        it may have been lost or seen, and a configured key is how the operator recovers."""
+        key = self._fresh(key_stream(ADMIN_KEY_ID))
+        if not isinstance(key, AccessKey) or key.revoked:
+            return False
+        key.revoke()
+        try:
+            self._save(key)
+        except IntegrityError:
+            return False  # another process revoked it first
+        return True
+
     def revoke_key(self, key_id: str) -> int:
         key = self._fresh(key_stream(key_id))
         if not isinstance(key, AccessKey):

@@ -15,6 +15,12 @@ from projections.store import ViewStore
 
 Row = dict[str, Any]
 
+_BY_SERVICE_DATE = (
+    "SELECT SUM(minutes) AS balance, SUM(CASE WHEN gave = 1 THEN minutes ELSE 0 END) AS given,"
+    " SUM(CASE WHEN gave = 0 THEN -minutes ELSE 0 END) AS received,"
+    " MAX(service_date) AS last_service_date"
+    " FROM {statements} WHERE account_id = ? AND service_date <= ?"
+)
 _STATEMENT_COLUMNS = (
     "position, exchange_id, counterparty, sign, minutes, balance, service_date, recorded_at,"
     " category"
@@ -33,18 +39,39 @@ def organisation(view: ViewStore, org: str) -> Row | None:
 def account(
     view: ViewStore, account_id: str, at_position: int | None, as_of: date | None
 ) -> Row | None:
-    rows = view.read(
-        f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id = ?",  # noqa: S608
-        (account_id,),
-    )
-    if not rows:
+    """Now, or as the ledger recorded it at a position or by the end of a UTC day."""
+    row = _stored(view, account_id)
+    if row is None:
         return None
-    row = rows[0]
     if as_of is not None:
         at_position = min(position_of_day(view, as_of), at_position or 2**62)
     if at_position is not None:
         return _as_it_stood(view, row, at_position)
     return _shaped(row)
+
+
+def account_by_service_date(view: ViewStore, account_id: str, last_day: date) -> Row | None:
+    """The figures of the exchanges with a service date up to `last_day`, whenever they were
+    recorded: after a migration, the history by its own dates. One indexed range."""
+    row = _stored(view, account_id)
+    if row is None:
+        return None
+    sums = view.read(_BY_SERVICE_DATE, (account_id, last_day.isoformat()))[0]
+    return _shaped(
+        {
+            **row,
+            **{key: sums[key] or 0 for key in ("balance", "given", "received")},
+            "last_service_date": sums["last_service_date"],
+        }
+    )
+
+
+def _stored(view: ViewStore, account_id: str) -> Row | None:
+    rows = view.read(
+        f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id = ?",  # noqa: S608
+        (account_id,),
+    )
+    return rows[0] if rows else None
 
 
 def account_now(view: ViewStore, account_id: str, projections: list[str]) -> tuple[int, Row | None]:
@@ -76,13 +103,12 @@ def _as_it_stood(view: ViewStore, row: Row, position: int) -> Row | None:
     if position < row["opened_position"]:
         return None
     moves = view.read(
-        "SELECT balance, given, received, recorded_at FROM {statements}"
+        "SELECT balance, given, received, last_service_date FROM {statements}"
         " WHERE account_id = ? AND position <= ? ORDER BY position DESC LIMIT 1",
         (row["id"], position),
     )
-    last = moves[0] if moves else {"balance": 0, "given": 0, "received": 0, "recorded_at": None}
-    then = {**row, **last, "last_activity": last["recorded_at"]}
-    return _shaped(then)
+    nothing = {"balance": 0, "given": 0, "received": 0, "last_service_date": None}
+    return _shaped({**row, **(moves[0] if moves else nothing)})
 
 
 def _shaped(row: Row) -> Row:
@@ -101,7 +127,7 @@ def _shaped(row: Row) -> Row:
         "given": row["given"],
         "received": row["received"],
         "over_limit": over,
-        "last_activity": row["last_activity"],
+        "last_activity": row["last_service_date"],
     }
 
 

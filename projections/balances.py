@@ -29,14 +29,14 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS {accounts} (id TEXT PRIMARY KEY, organisation TEXT NOT NULL,"
     " ref TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, credit_limit BIGINT NOT NULL,"
     " max_balance BIGINT, balance BIGINT NOT NULL, given BIGINT NOT NULL,"
-    " received BIGINT NOT NULL, last_activity TEXT, opened_position BIGINT NOT NULL)",
+    " received BIGINT NOT NULL, last_service_date TEXT, opened_position BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS accounts_by_organisation ON {accounts} (organisation, id)",
     "CREATE TABLE IF NOT EXISTS {statements} (account_id TEXT NOT NULL,"
     " position BIGINT NOT NULL, exchange_id TEXT NOT NULL, counterparty TEXT NOT NULL,"
     " organisation TEXT NOT NULL, gave SMALLINT NOT NULL, sign SMALLINT NOT NULL,"
     " minutes BIGINT NOT NULL, balance BIGINT NOT NULL, given BIGINT NOT NULL,"
     " received BIGINT NOT NULL, service_date TEXT NOT NULL, recorded_at TEXT NOT NULL,"
-    " category TEXT)",
+    " category TEXT, last_service_date TEXT NOT NULL)",
     # A unique index rather than a primary key: nothing upserts statements, so a rebuild
     # can append without it and build it once at the end.
     "CREATE UNIQUE INDEX IF NOT EXISTS statements_by_position"
@@ -61,12 +61,12 @@ _UPSERT_ACCOUNT = (
     f"{_INSERT_ACCOUNT} ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
     " credit_limit = excluded.credit_limit, max_balance = excluded.max_balance,"
     " balance = excluded.balance, given = excluded.given, received = excluded.received,"
-    " last_activity = excluded.last_activity"
+    " last_service_date = excluded.last_service_date"
 )
 _INSERT_STATEMENT = (
     "INSERT INTO {statements} (account_id, position, exchange_id, counterparty, organisation,"
-    " gave, sign, minutes, balance, given, received, service_date, recorded_at, category)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " gave, sign, minutes, balance, given, received, service_date, recorded_at, category,"
+    " last_service_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_ORGANISATION = (
     "INSERT INTO {organisations} (id, name, credit_limit, max_balance, pending_expiry_days)"
@@ -141,7 +141,7 @@ def _change_account(accounts: dict[str, Row], event: LogEvent, opened: Counter[s
             "balance": 0,
             "given": 0,
             "received": 0,
-            "last_activity": None,
+            "last_service_date": None,
             "opened_position": event.position,
         }
     elif event.type == "Account.LimitsChanged":
@@ -160,20 +160,20 @@ def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
     giver = accounts[exchange["giver"]]
     giver["balance"] += minutes
     giver["given"] += minutes
-    giver["last_activity"] = recorded_at
+    giver["last_service_date"] = max(giver["last_service_date"] or "", service_date)
     gave = (
         giver["id"], position, exchange_id, exchange["receiver"], giver["organisation"], 1, sign,
         minutes, giver["balance"], giver["given"], giver["received"], service_date, recorded_at,
-        category,
+        category, giver["last_service_date"],
     )  # fmt: skip
     receiver = accounts[exchange["receiver"]]
     receiver["balance"] -= minutes
     receiver["received"] += minutes
-    receiver["last_activity"] = recorded_at
+    receiver["last_service_date"] = max(receiver["last_service_date"] or "", service_date)
     received = (
         receiver["id"], position, exchange_id, exchange["giver"], receiver["organisation"], 0,
         sign, -minutes, receiver["balance"], receiver["given"], receiver["received"],
-        service_date, recorded_at, category,
+        service_date, recorded_at, category, receiver["last_service_date"],
     )  # fmt: skip
     return [gave, received]
 

@@ -25,7 +25,7 @@ SORT_KEYS = {  # name -> SQL expression; ties are broken by `id`, ascending eith
     "balance": "balance",
     "given": "given",
     "received": "received",
-    "last_activity": "COALESCE(last_activity, '')",
+    "last_activity": "COALESCE(last_service_date, '')",
 }
 SHOW = {
     "all": "1 = 1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 ACCOUNT_COLUMNS = (
     "id, organisation, ref, kind, status, credit_limit, max_balance, balance, given, received,"
-    " last_activity, opened_position"
+    " last_service_date, opened_position"
 )
 
 EXCHANGE_COLUMNS = (

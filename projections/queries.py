@@ -40,7 +40,12 @@ class ReadModels(Protocol):
     ) -> Row | None:
         """{id, organisation, ref, kind, status, credit_limit, max_balance, balance, given,
         received, over_limit, last_activity}; with at_position/as_of, the figures as they stood
-        then (as_of: end of that UTC day, by recorded_at)."""
+        then (as_of: end of that UTC day, by recorded_at: what the ledger said then).
+        `last_activity` is the latest service date of the account's exchanges."""
+
+    def account_by_service_date(self, account_id: str, last_day: date) -> Row | None:
+        """`account`'s shape, the figures counting the exchanges with a service date up to
+        `last_day`, whenever they were recorded (after a migration, the history's own dates)."""
 
     def account_now(self, account_id: str) -> tuple[int, Row | None]:
         """`position()` and `account(account_id)` read together, in one statement."""

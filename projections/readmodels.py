@@ -62,6 +62,9 @@ class LedgerReadModels:
     ) -> Row | None:
         return account_reads.account(self.view, account_id, at_position, as_of)
 
+    def account_by_service_date(self, account_id: str, last_day: date) -> Row | None:
+        return account_reads.account_by_service_date(self.view, account_id, last_day)
+
     def account_now(self, account_id: str) -> tuple[int, Row | None]:
         names = [p.name for p in self.projections]
         return account_reads.account_now(self.view, account_id, names)

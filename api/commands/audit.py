@@ -27,7 +27,7 @@ from ledger.settings import database_url
 from projections.audit_chain import AuditChain
 from projections.audit_export import export_to, load_checkpoint, read_export, stored_checkpoints
 from projections.audit_log import AuditLog
-from projections.audit_replay import replay_balances
+from projections.audit_replay import PositionPastTheEnd, replay_balances
 from projections.audit_signing import (
     SigningKeyError,
     load_signing_key,
@@ -96,8 +96,16 @@ def _register_balances(sub: Any) -> None:
     balances = sub.add_parser("balances", help="replay an export: CSV account,balance")
     balances.add_argument("file", type=Path, metavar="FILE")
     when = balances.add_mutually_exclusive_group()
-    when.add_argument("--as-of", type=_date, metavar="DATE", help="end of that UTC day")
+    when.add_argument(
+        "--as-of", type=_date, metavar="DATE", help="as recorded by the end of that UTC day"
+    )
     when.add_argument("--position", type=int, metavar="N", help="after the event at N")
+    balances.add_argument(
+        "--service-date-to",
+        type=_date,
+        metavar="DATE",
+        help="count only exchanges with a service date on or before DATE",
+    )
     balances.set_defaults(handler=_balances)
 
 
@@ -220,9 +228,17 @@ def _balances(args: argparse.Namespace) -> int:
     try:
         with _meter(f"replaying {args.file} (MiB)", _size(args.file), MIB) as meter:
             events = (e.event for e in read_export(args.file, meter.advance) if e.event)
-            balances = replay_balances(events, position=args.position, as_of=args.as_of)
+            balances = replay_balances(
+                events,
+                position=args.position,
+                as_of=args.as_of,
+                service_date_to=args.service_date_to,
+            )
     except (OSError, ChainBroken) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except PositionPastTheEnd as error:
+        print(f"error: --position: {error}", file=sys.stderr)
         return 2
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["account", "balance"])

@@ -46,7 +46,9 @@ def pinned_key(given: str | None) -> Pin | None:
 def trust_notes(outcome: Outcome, pin: Pin | None, baseline: bool) -> list[str]:
     """For stderr: how far an `ok` goes, so that it is never read as more than it is."""
     if pin is not None and outcome.marks:
-        return [f"{outcome.marks} checkpoint hashes matched, signed by {pin.key} ({pin.source})"]
+        hashes = "hash" if outcome.marks == 1 else "hashes"
+        matched = f"{outcome.marks} checkpoint {hashes} matched"
+        return [f"{matched}, signed by {pin.key} ({pin.source})"]
     absent = (("checkpoint", not outcome.marks), ("pinned key", pin is None))
     missing = ", ".join(f"no {name}" for name, is_absent in absent if is_absent)
     if baseline:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from api.commands import timebank
 from api.demo.exchanges import Draft
 from api.demo.plan import Batch, Operation, Planner, Reverse
 from api.demo.population import ORGANISATIONS
@@ -127,24 +128,43 @@ def run(args: argparse.Namespace) -> int:
     ledger = Ledger()
     try:
         if not ledger_is_empty(ledger):
-            print(REFUSAL, file=sys.stderr)
+            print(REFUSAL.format(timebank=timebank()), file=sys.stderr)
             return 1
         year = DemoYear(ledger, args.seed)
         with progress_bar() as progress:
             task = progress.add_task("Recording a year of activity", total=year.steps)
             summary = year.record(lambda n: progress.advance(task, n))
+        keys = demo_keys(ledger)
     finally:
         ledger.close()
     print(report(summary))
+    print(keys)
     return 0
+
+
+def demo_keys(ledger: Ledger) -> str:
+    """A broker key and an auditor key, to sign in to the pages with at once: the operator's
+    admin key is for the API, and the pages turn it away."""
+    org = ORGANISATIONS[0].id
+    broker = ledger.issue_key("broker", org, "demo broker").key
+    auditor = ledger.issue_key("auditor", None, "demo auditor").key
+    return "\n".join(
+        [
+            "Keys to sign in with at /app (shown once; only their hashes are stored):",
+            f"  broker of {org}: {broker}",
+            f"  auditor of every organisation, read only: {auditor}",
+            f"Next: `{timebank()} serve` prints the address of the pages (/app) and of the API's",
+            "reference (/docs); sign in to the pages with one of these keys.",
+        ]
+    )
 
 
 REFUSAL = """\
 This ledger already holds organisations, and `timebank demo` only fills an empty one:
 it will not mix invented activity with real records.
 To try the demo, point TIMEBANK_DATABASE_URL at a new database, for example:
-  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 timebank demo
-  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 timebank serve"""
+  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 {timebank} demo
+  TIMEBANK_DATABASE_URL=sqlite:///var/demo.sqlite3 {timebank} serve"""
 
 
 def report(summary: DemoSummary) -> str:
@@ -158,7 +178,5 @@ def report(summary: DemoSummary) -> str:
             f"  exchanges:     {summary.exchanges}: {summary.completed} completed,"
             f" {summary.pending} pending, {summary.rejected} rejected, {summary.reversed} reversed",
             f"  time exchanged: {hours:,.0f} hours",
-            "Next: start the API with `timebank serve`, open http://127.0.0.1:8000/docs, and issue",
-            "a broker key for an organisation with the admin key (POST /v1/keys).",
         ]
     )

@@ -7,6 +7,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,10 +16,14 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
+from api.commands import timebank
 from api.logging_setup import uvicorn_log_config
+from api.settings import configured_admin_key
 from ledger.settings import Database, SettingsError, database_url, parse_database_url
 
 PR_SET_PDEATHSIG = 1
+STARTUP_FAILURE = 3  # uvicorn's own exit status when it cannot start
+NOTHING_STARTED = "Nothing was started and no admin key was made; choose another --port."
 
 
 def register(commands: Any) -> None:
@@ -47,9 +52,15 @@ def serve(args: argparse.Namespace) -> int:
 
     try:
         database = parse_database_url(database_url())
+        configured_admin_key()
     except SettingsError as error:
         print(f"timebank serve: {error}", file=sys.stderr)
         return 2
+    if (taken := _address_taken(args.host, args.port)) is not None:
+        where = f"{args.host}:{args.port}"
+        print(f"timebank serve: cannot listen on {where}: {taken}.", file=sys.stderr)
+        print(NOTHING_STARTED, file=sys.stderr)
+        return STARTUP_FAILURE
     base = f"http://{_display_host(args.host)}:{args.port}"
     print(f"Timebank Ledger API on {base} (interactive docs: {base}/docs)", flush=True)
     print(f"Pages for brokers and auditors: {base}/app", flush=True)
@@ -74,6 +85,17 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _address_taken(host: str, port: int) -> str | None:
+    """Why the server could not listen there, found before the app starts: the app's start
+    makes the shown-once admin key, which a start that then fails to bind would waste."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((host, port), family=family).close()
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 def _offer_demo(database: Database) -> None:
     """On an empty ledger, say how to fill it with a year of sample activity."""
     from api.commands.demo import ledger_is_empty
@@ -86,7 +108,7 @@ def _offer_demo(database: Database) -> None:
     try:
         if ledger_is_empty(ledger):
             print(
-                "The ledger is empty: `timebank demo` fills it with a year of sample activity"
+                f"The ledger is empty: `{timebank()} demo` fills it with a year of sample activity"
                 " for three organisations.",
                 flush=True,
             )

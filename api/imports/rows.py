@@ -12,6 +12,8 @@ from typing import TypeVar
 from api.imports.formats import Row
 from domain.errors import LedgerError
 from domain.rules import (
+    MAX_MINUTES,
+    MIN_MINUTES,
     check_category,
     check_minutes,
     check_note,
@@ -52,7 +54,7 @@ def parse_row(row: Row, reading: Reading) -> Item | Problem:
     fields, org = row.fields, reading.organisation
     giver = _attempt(problems, "giver", lambda: account_id(fields.get("giver", ""), org))
     receiver = _attempt(problems, "receiver", lambda: account_id(fields.get("receiver", ""), org))
-    minutes = _attempt(problems, "minutes", lambda: check_minutes(minutes_of(fields)))
+    minutes = _attempt(problems, _amount_field(fields), lambda: check_minutes(minutes_of(fields)))
     service_date = _attempt(
         problems,
         "service_date",
@@ -110,7 +112,18 @@ def minutes_of(fields: dict[str, str]) -> int:
     hours = Decimal(text)
     if not hours.is_finite():
         raise ValueError(f"{text!r} is not a number of hours")
-    return int((hours * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    minutes = int((hours * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise ValueError(
+            f"{text} hours is {minutes} minutes; an exchange is {MIN_MINUTES} minute to"
+            f" {MAX_MINUTES // 60} hours"
+        )
+    return minutes
+
+
+def _amount_field(fields: dict[str, str]) -> str:
+    """The column a problem with the amount is about: the one the row gave."""
+    return "minutes" if fields.get("minutes") or not fields.get("hours") else "hours"
 
 
 def date_of(fields: dict[str, str], reading: Reading) -> date:

@@ -35,8 +35,15 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=StrictJ
 AccountIdPath = Annotated[
     str, Path(description='"{organisation}:{ref}"', examples=["riverside:m-0042"])
 ]
-AS_OF = "Balance at the end of this UTC day (by recorded_at)"
+AS_OF = (
+    "What the ledger said at the end of this UTC day: the exchanges recorded by then"
+    " (by recorded_at; an account opened later answers 404)"
+)
 AT_POSITION = "Balance as it stood at this position"
+SERVICE_DATE_TO = (
+    "Balance counting the exchanges with a service date on or before this day, whenever they"
+    " were recorded (after a migration: the history by its own dates)"
+)
 Row = dict[str, Any]
 
 
@@ -63,13 +70,18 @@ def get_account(
     at_position: Annotated[
         int | None, Query(ge=0, le=MAX_POSITION, description=AT_POSITION)
     ] = None,
+    service_date_to: Annotated[IsoDate | None, Query(description=SERVICE_DATE_TO)] = None,
 ) -> Row:
-    """An account's balance and limits, now or as it stood at a date or position."""
+    """An account's balance and limits: now, as recorded at a date or position, or by
+    service date."""
     _may_read_account(caller, account_id)
-    if on is not None and at_position is not None:
-        raise InvalidRequest("give as_of or at_position, not both", field="as_of")
-    if at_position is None and on is None:
+    if sum(when is not None for when in (on, at_position, service_date_to)) > 1:
+        raise InvalidRequest("give one of as_of, at_position or service_date_to", field="as_of")
+    if at_position is None and on is None and service_date_to is None:
         position, row = read.now(lambda models: models.account_now(account_id))
+    elif service_date_to is not None:
+        position = read.as_of()
+        row = read.models.account_by_service_date(account_id, service_date_to)
     else:
         position = read.as_of()
         if at_position is not None:

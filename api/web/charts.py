@@ -7,7 +7,7 @@ one image with a text alternative that says what it shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 WIDTH, HEIGHT = 640, 220
 TOP, BOTTOM, LEFT = 22, 34, 8
@@ -80,6 +80,10 @@ def bar_chart(title: str, unit: str, points: list[tuple[str, float]]) -> Chart:
 
 
 def default_start(today: date) -> date:
-    """The first day of the month eleven months back: a year of whole months to today."""
-    months = today.year * 12 + today.month - 1 - 11
-    return date(months // 12, months % 12 + 1, 1)
+    """The first day of the last twelve months to today: the day after the same day a year
+    before (365 or 366 days in all), so that the period is never shorter than a year."""
+    try:
+        a_year_before = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        a_year_before = date(today.year - 1, 2, 28)
+    return a_year_before + timedelta(days=1)

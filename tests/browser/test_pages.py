@@ -203,6 +203,8 @@ def test_an_auditor_reads_every_organisation_and_changes_nothing(site: Site, pag
     expect(page.get_by_text("read only")).to_be_visible()
     expect(page.get_by_role("link", name="Record an exchange")).to_have_count(0)
     page.get_by_role("link", name="Pending").click()
+    heading = f"Waiting for Timebank {org.id[4:]} to confirm"
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.get_by_role("listitem").filter(has_text="30 min")).to_be_visible()
     expect(page.get_by_role("button", name="Confirm")).to_have_count(0)
     response = page.goto(f"{site.base_url}/app/o/{org.id}/record")

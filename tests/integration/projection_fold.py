@@ -115,7 +115,8 @@ class Fold:
                     "position": event.position,
                 }
             )
-            self.accounts[exchange[party]]["last_activity"] = event.recorded_at
+            last = self.accounts[exchange[party]]["last_activity"] or ""
+            self.accounts[exchange[party]]["last_activity"] = max(last, exchange["service_date"])
 
     # The reads, by their definitions.
 

@@ -227,3 +227,15 @@ def test_a_plain_verify_says_on_stderr_that_only_the_chain_was_checked(
     head = list(independent_hashes(export))[-1][2]
     assert out == f"ok: {len(export.read_text().splitlines())} events, head {head}\n"
     assert "only the chain's own consistency was checked (no checkpoint, no pinned key)" in err
+
+
+@pytest.mark.parametrize(
+    ("marks", "said"), [(1, "1 checkpoint hash matched"), (2, "2 checkpoint hashes matched")]
+)
+def test_the_count_of_matched_checkpoints_reads_as_english(marks: int, said: str) -> None:
+    from api.commands.audit_trust import Pin, trust_notes
+    from projections.audit_verify import Outcome
+
+    notes = trust_notes(Outcome(events=3, head="ab" * 32, marks=marks), Pin("KEY", "here"), False)
+
+    assert notes[0].startswith(f"{said}, signed by KEY")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -164,3 +165,28 @@ def test_the_command_fills_a_ledger_that_holds_only_the_operators_key(
     out = capsys.readouterr().out
     assert "riverside-timebank" in out
     assert "exchanges:" in out
+
+
+def test_the_command_prints_a_broker_key_and_an_auditor_key_to_sign_in_with(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIMEBANK_DATABASE_URL", sqlite_url)
+
+    assert main(["demo", "--seed", "9"]) == 0
+    out = capsys.readouterr().out
+
+    broker = re.search(r"broker of riverside-timebank: (tbk_\S+)", out)
+    auditor = re.search(r"auditor of every organisation, read only: (tbk_\S+)", out)
+    assert broker, out
+    assert auditor, out
+    assert "127.0.0.1:8000" not in out, "the demo does not know where the server will listen"
+    ledger = Ledger(parse_database_url(sqlite_url))
+    try:
+        as_broker = ledger.authenticate(broker.group(1))
+        as_auditor = ledger.authenticate(auditor.group(1))
+    finally:
+        ledger.close()
+    assert as_broker is not None
+    assert (as_broker.role, as_broker.organisation) == ("broker", "riverside-timebank")
+    assert as_auditor is not None
+    assert as_auditor.role == "auditor"

@@ -143,10 +143,23 @@ def test_every_bad_row_is_named_with_its_line(db: str, run: Run, write: Callable
     assert named == [5, 6, 7, 8, 9]
     assert "same account" in err
     assert "service_date must not be in the future" in err
-    assert "category must match" in err
+    assert "category must be 1 to 40 lower-case letters, digits and hyphens" in err
+    assert "^[a-z" not in err, "no regular expression for people to read"
     assert "no account elsewhere:x" in err
     assert "riverside:m-006 would go to -200 minutes, below its credit limit of -120" in err
     assert events(db) == before
+
+
+def test_hours_out_of_range_are_named_in_hours(
+    db: str, run: Run, write: Callable[..., str]
+) -> None:
+    path = write("giver,receiver,hours,service_date\nm-001,m-002,0,2024-03-04\n")
+
+    status, _, err = run(path, "--organisation", "riverside", "--create-accounts")
+
+    assert status == 1
+    assert f"{path}:2: hours: 0 hours is 0 minutes; an exchange is 1 minute to 24 hours" in err
+    assert "minutes must be between" not in err
 
 
 def test_limits_carry_from_row_to_row_and_new_accounts_take_the_given_limit(
