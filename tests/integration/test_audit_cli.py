@@ -126,7 +126,7 @@ def test_verify_and_balances_run_offline_from_the_console_script(
     head = list(independent_hashes(export))[-1][2]
     lines = len(export.read_text().splitlines())
     assert (verified.returncode, verified.stdout) == (0, f"ok: {lines} events, head {head}\n")
-    assert f"checkpoint hashes matched, signed by {public_key_text(key)}" in verified.stderr
+    assert f"1 checkpoint hash matched, signed by {public_key_text(key)}" in verified.stderr
     replayed = run("audit", "balances", export)
     assert replayed.returncode == 0
     assert replayed.stdout.splitlines()[0] == "account,balance"
