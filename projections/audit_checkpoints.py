@@ -20,7 +20,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from projections.audit_chain import AuditChain
-from projections.audit_signing import CHECKPOINT_FIELDS, load_signing_key, sign_checkpoint
+from projections.audit_key_store import (
+    KeyRotated,
+    announced_key,
+    check_in_force,
+    create_key_history_table,
+)
+from projections.audit_signing import (
+    CHECKPOINT_FIELDS,
+    load_signing_key,
+    public_key_text,
+    sign_checkpoint,
+)
 from projections.store import ViewStore
 from projections.tlog_checkpoints import NoteCheckpointer
 
@@ -39,6 +50,7 @@ def create_tables(view: ViewStore) -> None:
     """The chain's table, the projection's way, and the checkpoints' table beside it. Only
     when missing: DDL would lock the tables against a runner in another process."""
     AuditChain(view)
+    create_key_history_table(view)
     shape = hashlib.sha256(CHECKPOINT_TABLE.encode()).hexdigest()[:16]
     with view.transaction() as cursor:
         if view.shape_of(cursor, CHECKPOINTS) == shape:
@@ -78,9 +90,12 @@ class Checkpointer:
         key: Ed25519PrivateKey,
         policy: CheckpointPolicy | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reload: Callable[[], Ed25519PrivateKey | None] = lambda: load_signing_key(create=False),
     ) -> None:
+        """`reload`: where to find the new key once a rotation announced it (the key file)."""
         self.view = view
         self.key = key
+        self.reload = reload
         self.policy = policy or CheckpointPolicy.from_env()
         self.clock = clock
         self._stopping = threading.Event()
@@ -90,14 +105,37 @@ class Checkpointer:
 
     def tick(self) -> list[dict[str, Any]]:
         """Make the checkpoints that are due now; return them, oldest first."""
-        made = []
-        while (row := self._uncovered(offset=self.policy.every - 1)) is not None:
-            made.append(self._make(row))
-        first = self._uncovered(offset=0)
-        if first is not None and self._waited(first) >= self.policy.seconds:
-            made.append(self._make(self._head()))
-        self.notes.tick(iso_utc(self.clock()))
+        made: list[dict[str, Any]] = []
+        if not self._key_in_force():
+            return made
+        try:
+            while (row := self._uncovered(offset=self.policy.every - 1)) is not None:
+                made.append(self._make(row))
+            first = self._uncovered(offset=0)
+            if first is not None and self._waited(first) >= self.policy.seconds:
+                made.append(self._make(self._head()))
+            self.notes.tick(iso_utc(self.clock()))
+        except KeyRotated:
+            pass  # rotated while ticking: the next tick takes the new key
         return made
+
+    def _key_in_force(self) -> bool:
+        """After a rotation, sign with the key it announced, once the key file holds it."""
+        announced = announced_key(self.view)
+        if announced is None or announced == public_key_text(self.key):
+            return True
+        fresh = self.reload()
+        if fresh is None or public_key_text(fresh) != announced:
+            log.error(
+                "the key history announces signing key %s, but the key file holds another:"
+                " no checkpoint is signed until it holds the announced key",
+                announced,
+            )
+            return False
+        log.info("signing checkpoints with the new key %s from now on", announced)
+        self.key = fresh
+        self.notes.use(fresh)
+        return True
 
     def _covered(self) -> int:
         rows = self.view.read("SELECT MAX(position) AS position FROM {audit_checkpoints}")
@@ -126,6 +164,7 @@ class Checkpointer:
             self.key, int(row["position"]), str(row["hash"]), iso_utc(self.clock())
         )
         with self.view.transaction() as cursor:
+            check_in_force(self.view, cursor, self.key)
             # Two processes may decide on the same position at once; the first one stands.
             cursor.execute(
                 "INSERT INTO {audit_checkpoints}"

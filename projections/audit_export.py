@@ -65,7 +65,17 @@ def export_to(path: Path, events: Iterable[dict[str, Any]], progress: Progress) 
     return count
 
 
-def load_checkpoint(path: Path, expected_key: str | None) -> Mark:
+Expected = str | Callable[[int], str] | None
+
+
+def _signer(expected: Expected, checkpoint: dict[str, Any]) -> str | None:
+    """The key that must have signed the checkpoint: pinned, or in force at its position."""
+    if callable(expected):
+        return expected(int(checkpoint.get("position", 0)))
+    return expected
+
+
+def load_checkpoint(path: Path, expected_key: Expected) -> Mark:
     """A checkpoint the auditor kept, its signature checked before anything else."""
     try:
         checkpoint = orjson.loads(path.read_bytes())
@@ -73,18 +83,16 @@ def load_checkpoint(path: Path, expected_key: str | None) -> Mark:
         raise ChainBroken(None, f"{path} is not a checkpoint (not JSON): {error}") from error
     if not isinstance(checkpoint, dict):
         raise ChainBroken(None, f"{path} is not a checkpoint")
-    problem = checkpoint_problem(checkpoint, expected_key)
+    problem = checkpoint_problem(checkpoint, _signer(expected_key, checkpoint))
     if problem is not None:
         raise ChainBroken(None, f"{problem} ({path})")
     return Mark(int(checkpoint["position"]), str(checkpoint["hash"]), "kept checkpoint")
 
 
-def stored_checkpoints(
-    checkpoints: Iterable[dict[str, Any]], expected: str | None
-) -> Iterator[Mark]:
+def stored_checkpoints(checkpoints: Iterable[dict[str, Any]], expected: Expected) -> Iterator[Mark]:
     """The database's checkpoints as marks, each signature checked as it is reached."""
     for checkpoint in checkpoints:
-        problem = checkpoint_problem(checkpoint, expected)
+        problem = checkpoint_problem(checkpoint, _signer(expected, checkpoint))
         if problem is not None:
             raise ChainBroken(
                 None, f"stored checkpoint at position {checkpoint['position']}: {problem}"

@@ -45,6 +45,13 @@ def load_signing_key(*, create: bool = True) -> Ed25519PrivateKey | None:
     return _create_key(path) if create else None
 
 
+def load_key_file(path: Path, *, create: bool) -> Ed25519PrivateKey:
+    """The Ed25519 private key in the PEM file at `path`; made there (0600) if missing."""
+    if create and not path.exists():
+        return _create_key(path)
+    return _read_private_key(path)
+
+
 def _read_private_key(path: Path) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):

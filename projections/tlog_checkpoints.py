@@ -17,6 +17,7 @@ import socket
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from projections.audit_key_store import check_in_force, create_key_history_table
 from projections.store import ViewStore
 from projections.tlog.checkpoint import Checkpoint
 from projections.tlog.keys import NoteSigner
@@ -60,6 +61,11 @@ class NoteCheckpointer:
         self.reads = TreeReads(view)
         TransparencyTree(view)  # its tables, when the tree is projected elsewhere
         create_notes_table(view)
+        create_key_history_table(view)
+
+    def use(self, key: Ed25519PrivateKey) -> None:
+        """Sign with `key` from now on (a rotation): the origin, the key's name, stays."""
+        self.signer = NoteSigner(self.signer.name, key)
 
     def tick(self, created_at: str) -> list[str]:
         """Sign the tree at every JSON checkpoint it has reached and no note covers yet."""
@@ -83,6 +89,7 @@ class NoteCheckpointer:
         self._check_consistent(size, root)
         note = str(self.signer.sign(Checkpoint(self.signer.name, size, root).text()))
         with self.view.transaction() as cursor:
+            check_in_force(self.view, cursor, self.signer.key)
             cursor.execute(
                 "INSERT INTO {tlog_checkpoints} (size, position, root, note, vkey, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",

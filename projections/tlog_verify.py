@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from projections.audit_chain import GENESIS, canonical
+from projections.audit_keys import NoteKeys
 from projections.tlog.checkpoint import Checkpoint, parse_checkpoint
 from projections.tlog.keys import VerifierKey, open_note
 from projections.tlog.merkle import leaf_hash, root_of
-from projections.tlog.note import NoteError
+from projections.tlog.note import NoteError, parse_note
 from projections.tlog.proofs import ProofError, verify_consistency, verify_inclusion
 
 
@@ -26,8 +27,15 @@ class VerificationFailed(Exception):
         self.what = what
 
 
-def signed_checkpoint(note: str, key: VerifierKey) -> Checkpoint:
+LogKey = VerifierKey | NoteKeys
+
+
+def signed_checkpoint(note: str, key: LogKey) -> Checkpoint:
+    """The note's checkpoint, if the log key signed it (after rotations: the key in force
+    for the note's size, as the key history says)."""
     try:
+        if isinstance(key, NoteKeys):
+            key = key.for_size(parse_checkpoint(parse_note(note).text).size)
         return parse_checkpoint(open_note(note, key).text)
     except NoteError as error:
         raise VerificationFailed("signature", str(error)) from error
@@ -47,7 +55,7 @@ def export_leaves(events: Iterable[dict[str, Any]]) -> list[bytes]:
     return leaves
 
 
-def verify_export(events: Iterable[dict[str, Any]], note: str, key: VerifierKey) -> Checkpoint:
+def verify_export(events: Iterable[dict[str, Any]], note: str, key: LogKey) -> Checkpoint:
     checkpoint = signed_checkpoint(note, key)
     leaves = export_leaves(events)
     if len(leaves) < checkpoint.size:
@@ -61,7 +69,7 @@ def verify_export(events: Iterable[dict[str, Any]], note: str, key: VerifierKey)
     return checkpoint
 
 
-def verify_receipt(receipt: dict[str, Any], key: VerifierKey) -> Checkpoint:
+def verify_receipt(receipt: dict[str, Any], key: LogKey) -> Checkpoint:
     checkpoint = signed_checkpoint(str(receipt["checkpoint"]), key)
     events, proofs = list(receipt["events"]), list(receipt["proofs"])
     exchange_id = str(receipt["exchange"]["id"])
@@ -96,7 +104,7 @@ def _verify_event(event: dict[str, Any], proof: dict[str, Any], checkpoint: Chec
 
 
 def verify_notes_consistent(
-    old_note: str, new_note: str, proof: dict[str, Any], key: VerifierKey
+    old_note: str, new_note: str, proof: dict[str, Any], key: LogKey
 ) -> tuple[Checkpoint, Checkpoint]:
     old, new = signed_checkpoint(old_note, key), signed_checkpoint(new_note, key)
     if (int(proof["from"]), int(proof["to"])) != (old.size, new.size):

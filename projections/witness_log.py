@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.errors import LedgerError
+from projections.audit_key_store import key_history
+from projections.audit_keys import note_key
 from projections.store import ViewStore
 from projections.tlog.checkpoint import parse_checkpoint
 from projections.tlog.cosignature import cosigned_at, parse_cosigner_key
@@ -82,7 +84,7 @@ class WitnessLog:
         self.log = log
         self.view = log.audit.view
         self.keys = WitnessKeyReads(self.view)
-        self.log_keys = log_keys or (lambda: [log.log_key()])
+        self.log_keys = log_keys or self._keys_in_force
         create_cosignature_table(self.view)
 
     def policy(self) -> Policy:
@@ -97,6 +99,14 @@ class WitnessLog:
         members = tuple(g.name for g in groups)
         groups.append(Group(ORGANISATIONS, quorum_of(len(groups)), members))
         return Policy(self._log_verifiers(), tuple(witnesses), tuple(groups), ORGANISATIONS)
+
+    def _keys_in_force(self) -> list[str]:
+        """The key of the latest note, then every earlier key of the history, newest first:
+        notes they signed before a rotation are still the log's."""
+        latest = self.log.log_key()
+        origin = parse_verifier_key(latest).name
+        older = [s["previous_key"] for s in reversed(key_history(self.view))]
+        return [latest, *(str(note_key(origin, key)) for key in older)]
 
     def _log_verifiers(self) -> tuple[VerifierKey, ...]:
         return tuple(parse_verifier_key(k) for k in dict.fromkeys(self.log_keys()))

@@ -18,14 +18,29 @@ from typing import Any
 import orjson
 from rich.progress import Progress
 
-from api.commands import tlog
-from api.commands.audit_trust import UNPINNED, pinned_key, trust_notes
+from api.commands import audit_rotate, tlog
+from api.commands.audit_trust import (
+    UNPINNED,
+    Pin,
+    expected_signer,
+    pinned_key,
+    read_statements,
+    trust_notes,
+)
 from api.commands.export_csv import export_spreadsheets
 from api.progress import progress_bar
 from ledger import Ledger, parse_database_url
 from ledger.settings import database_url
 from projections.audit_chain import AuditChain
-from projections.audit_export import export_to, load_checkpoint, read_export, stored_checkpoints
+from projections.audit_export import (
+    Expected,
+    export_to,
+    load_checkpoint,
+    read_export,
+    stored_checkpoints,
+)
+from projections.audit_key_store import key_history
+from projections.audit_keys import KeyHistoryError
 from projections.audit_log import AuditLog
 from projections.audit_replay import PositionPastTheEnd, replay_balances
 from projections.audit_signing import (
@@ -54,6 +69,7 @@ def register(commands: Any) -> None:
     key = sub.add_parser("public-key", help="print the checkpoint signing key's public key")
     key.set_defaults(handler=_public_key)
     tlog.register(sub, check)  # the transparency log's verbs
+    audit_rotate.register(sub)
 
 
 def _register_export(commands: Any) -> None:
@@ -88,6 +104,13 @@ def _register_verify(sub: Any) -> argparse.ArgumentParser:
         " a checkpoint with neither fails)",
     )
     check.add_argument("--baseline", type=Path, metavar="EXPORT", help="an earlier export kept")
+    check.add_argument(
+        "--key-history",
+        type=Path,
+        metavar="FILE",
+        help="the signing key's history (GET /v1/audit/log/keys), when the key was rotated;"
+        " with --database, the database's by default",
+    )
     check.set_defaults(handler=_verify, parser=check)
     return check
 
@@ -178,26 +201,35 @@ def _verify(args: argparse.Namespace) -> int:
         if args.checkpoint and pin is None:
             print(f"failed: {UNPINNED}")
             return 1
-        expected = pin.key if pin else None
-        kept = [load_checkpoint(args.checkpoint, expected)] if args.checkpoint else []
-        baseline = baseline_marks(read_export(args.baseline)) if args.baseline else ()
         if args.database:
-            outcome = _verify_database(kept, baseline, expected)
+            outcome = _verify_database(args, pin)
         else:
+            expected = expected_signer(pin, read_statements(args.key_history))
+            kept, baseline = _kept(args, expected)
             with _meter(f"verifying {args.file} (MiB)", _size(args.file), MIB) as meter:
                 outcome = verify(read_export(args.file, meter.advance), [kept], baseline)
-    except ChainBroken as broken:
+    except (ChainBroken, KeyHistoryError) as broken:
         print(f"failed: {broken}")
         return 1
-    except (OSError, SigningKeyError) as error:
+    except (OSError, ValueError, SigningKeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     _report(outcome, trust_notes(outcome, pin, baseline=args.baseline is not None))
     return 0
 
 
-def _verify_database(kept: list[Mark], baseline: Iterable[Mark], expected: str | None) -> Outcome:
+def _kept(args: argparse.Namespace, expected: Expected) -> tuple[list[Mark], Iterable[Mark]]:
+    """The checkpoint and the baseline export the auditor kept, if any."""
+    kept = [load_checkpoint(args.checkpoint, expected)] if args.checkpoint else []
+    baseline = baseline_marks(read_export(args.baseline)) if args.baseline else ()
+    return kept, baseline
+
+
+def _verify_database(args: argparse.Namespace, pin: Pin | None) -> Outcome:
     with _database() as log:
+        statements = read_statements(args.key_history) or key_history(log.view)
+        expected = expected_signer(pin, statements)
+        kept, baseline = _kept(args, expected)
         stored = stored_checkpoints(log.all_checkpoints(), expected)
         head, _ = log.head()
         total = log.recorder.max_notification_id() or 0

@@ -9,7 +9,13 @@ channel they trust) or, on the server itself, the configured signing key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import orjson
+
+from projections.audit_export import Expected
+from projections.audit_keys import KeyHistoryError, verify_history
 from projections.audit_signing import (
     SIGNING_KEY_VAR,
     load_signing_key,
@@ -41,6 +47,28 @@ def pinned_key(given: str | None) -> Pin | None:
     if configured is None:
         return None
     return Pin(public_key_text(configured), f"the configured signing key ({signing_key_path()})")
+
+
+def read_statements(path: Path | None) -> list[Any]:
+    """The rotation statements of a key history file (as `GET /v1/audit/log/keys` serves)."""
+    if path is None:
+        return []
+    try:
+        body = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as error:
+        raise KeyHistoryError(f"{path} is not a key history (not JSON): {error}") from error
+    rotations = body.get("rotations") if isinstance(body, dict) else body
+    if not isinstance(rotations, list):
+        raise KeyHistoryError(f"{path} is not a key history")
+    return rotations
+
+
+def expected_signer(pin: Pin | None, statements: list[Any]) -> Expected:
+    """The pinned key, or, after rotations, the key in force at each position: the history
+    verified from the pin, which may be any of its keys."""
+    if pin is None or not statements:
+        return pin.key if pin else None
+    return verify_history(statements, pin.key).key_at
 
 
 def trust_notes(outcome: Outcome, pin: Pin | None, baseline: bool) -> list[str]:

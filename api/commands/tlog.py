@@ -9,6 +9,7 @@ cannot be read.
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from api.commands.audit_trust import read_statements
+from projections.audit_keys import KeyHistoryError, NoteKeys, verify_history
 from projections.audit_signing import SigningKeyError, load_signing_key
 from projections.tlog.keys import NoteSigner, VerifierKey, parse_verifier_key
 from projections.tlog.note import NoteError
@@ -29,6 +32,7 @@ from projections.tlog_verify import (
 from projections.witness_verify import witnessed
 
 Handler = Callable[[argparse.Namespace], int]
+HISTORY_HELP = "the signing key's history, when the log key was rotated (pinned by --log-key)"
 
 
 def register(sub: Any, verify: argparse.ArgumentParser) -> None:
@@ -46,12 +50,14 @@ def register(sub: Any, verify: argparse.ArgumentParser) -> None:
     receipt.add_argument("receipt", type=Path, metavar="RECEIPT")
     receipt.add_argument("--log-key", required=True, metavar="VKEY")
     receipt.add_argument("--policy", type=Path, help="a tlog-policy the receipt's quorum must meet")
+    receipt.add_argument("--key-history", type=Path, metavar="FILE", help=HISTORY_HELP)
     receipt.set_defaults(handler=_verify_receipt)
     grown = sub.add_parser("verify-consistency", help="check that a note extends an older one")
     grown.add_argument("old", type=Path, metavar="OLD_NOTE")
     grown.add_argument("new", type=Path, metavar="NEW_NOTE")
     grown.add_argument("--proof", required=True, type=Path, metavar="PROOF")
     grown.add_argument("--log-key", required=True, metavar="VKEY")
+    grown.add_argument("--key-history", type=Path, metavar="FILE", help=HISTORY_HELP)
     grown.set_defaults(handler=_verify_consistency)
     key = sub.add_parser("log-key", help="print the transparency log's verifier key")
     key.set_defaults(handler=_log_key)
@@ -83,6 +89,21 @@ def _key(text: str) -> VerifierKey:
         raise Unreadable(str(error)) from error
 
 
+def _log_keys(args: argparse.Namespace) -> VerifierKey | NoteKeys:
+    """`--log-key`, or with `--key-history` the key in force at each size, from the pin."""
+    pin = _key(args.log_key)
+    if args.key_history is None:
+        return pin
+    try:
+        statements = read_statements(args.key_history)
+        history = verify_history(statements, base64.b64encode(pin.public).decode())
+    except KeyHistoryError as error:
+        raise VerificationFailed("history", str(error)) from error
+    if history.origin not in (None, pin.name):
+        raise VerificationFailed("history", f"the key history is of another log, {history.origin}")
+    return NoteKeys(history, pin.name)
+
+
 def _events(path: Path) -> Iterator[dict[str, Any]]:
     try:
         with path.open("rb") as lines:
@@ -108,10 +129,12 @@ def _verify_note(args: argparse.Namespace) -> int:
         args.parser.error("--note needs an export FILE and --log-key")
 
     def check() -> str:
-        key = _key(args.log_key)
+        key = _log_keys(args)
         note = _text(args.note)
         checkpoint = verify_export(_events(args.file), note, key)
-        found = f"the export's first {checkpoint.size} events have the root {key.name} signed"
+        found = (
+            f"the export's first {checkpoint.size} events have the root {checkpoint.origin} signed"
+        )
         return found + _witnessed(args, note)
 
     return _run(check)
@@ -120,7 +143,7 @@ def _verify_note(args: argparse.Namespace) -> int:
 def _verify_receipt(args: argparse.Namespace) -> int:
     def check() -> str:
         receipt = _json(args.receipt)
-        checkpoint = verify_receipt(receipt, _key(args.log_key))
+        checkpoint = verify_receipt(receipt, _log_keys(args))
         count, exchange = len(receipt["events"]), receipt["exchange"]["id"]
         found = f"{count} events of exchange {exchange} are in the tree of size {checkpoint.size}"
         return found + _witnessed(args, str(receipt["checkpoint"]))
@@ -135,7 +158,7 @@ def _witnessed(args: argparse.Namespace, note: str) -> str:
 def _verify_consistency(args: argparse.Namespace) -> int:
     def check() -> str:
         old, new = verify_notes_consistent(
-            _text(args.old), _text(args.new), _json(args.proof), _key(args.log_key)
+            _text(args.old), _text(args.new), _json(args.proof), _log_keys(args)
         )
         return f"the tree of size {new.size} extends the tree of size {old.size}"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from ledger.files import open_private
 from projections.tlog.cosignature import Cosigner, parse_cosigner
 from projections.tlog.keys import parse_verifier_key
 from projections.tlog.note import NoteError
-from projections.tlog.witness import WitnessState
+from projections.tlog.witness import Refused, WitnessState
 
 TIMEOUT = 30.0
 
@@ -50,6 +51,8 @@ def register(commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8500)
     serve.add_argument("--log-key", metavar="VKEY", help="no state yet: the log key to trust")
+    serve.add_argument("--ledger", metavar="URL", help="to follow rotations of the log's key")
+    serve.add_argument("--api-key", metavar="KEY", help="with --ledger: any valid key")
     serve.set_defaults(handler=_serve)
 
 
@@ -114,7 +117,8 @@ def _serve(args: argparse.Namespace) -> int:
     except (SyncFailed, StateError, NoteError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    server = make_server(Witness(cosigner, args.state), args.host, args.port)
+    witness = Witness(cosigner, args.state, key_history=_history_of(args.ledger, args.api_key))
+    server = make_server(witness, args.host, args.port)
     print(f"Witness {cosigner.verifier} on http://{args.host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()
@@ -123,6 +127,25 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _history_of(ledger: str | None, api_key: str | None) -> Callable[[], list[Any]] | None:
+    """What fetches the ledger's key history, when `serve` was told where the ledger is."""
+    if ledger is None:
+        return None
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def fetch() -> list[Any]:
+        try:
+            response = httpx.get(
+                f"{ledger.rstrip('/')}/v1/audit/log/keys", headers=headers, timeout=TIMEOUT
+            )
+            response.raise_for_status()
+            return list(response.json()["rotations"])
+        except (httpx.HTTPError, ValueError, KeyError) as error:
+            raise Refused(403, f"cannot fetch the log's key history: {error}") from error
+
+    return fetch
 
 
 def _bootstrap(path: Path, vkey: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from api.commands.witness_state import keep_evidence, locked, read_state, write_state
 from projections.tlog.cosignature import Cosigner
 from projections.tlog.witness import Refused, advance, parse_add_checkpoint
+from projections.witness_follow import History, trusting_signer
 
 log = logging.getLogger("timebank.witness")
 MAX_BODY = 64 * 1024
@@ -27,11 +28,17 @@ TEXT = "text/plain; charset=utf-8"
 
 class Witness:
     def __init__(
-        self, cosigner: Cosigner, state_path: Path, clock: Callable[[], float] = time.time
+        self,
+        cosigner: Cosigner,
+        state_path: Path,
+        clock: Callable[[], float] = time.time,
+        key_history: History | None = None,
     ) -> None:
+        """`key_history`: fetches the log's key history, to follow a rotation of its key."""
         self.cosigner = cosigner
         self.state_path = state_path
         self.clock = clock
+        self.key_history = key_history
 
     def add_checkpoint(self, body: str) -> str:
         """The cosignature line for a checkpoint that extends the kept one; else `Refused`."""
@@ -41,6 +48,7 @@ class Witness:
             if state is None:
                 raise Refused(404, "this witness has no state: bootstrap it with `witness sync`")
             try:
+                state = trusting_signer(state, message, self.key_history)
                 kept, note = advance(state, message, old, proof)
             except Refused as refused:
                 if refused.status == 422:

@@ -25,6 +25,7 @@ from projections.tlog.merkle import root_of
 from projections.tlog.note import NoteError, parse_note
 from projections.tlog.witness import Refused, WitnessState, advance
 from projections.tlog_verify import export_leaves
+from projections.witness_follow import trusting_signer
 
 
 class SyncFailed(Exception):
@@ -66,7 +67,7 @@ class Sync:
         size = self._size_of(offered)
         proof = self._proof(state.size, size) if size > state.size else []
         try:
-            return advance(state, offered, state.size, proof)
+            return advance(self._trusting(state, offered), offered, state.size, proof)
         except Refused as refused:
             reason = _reason(refused, state.size, size)
             if refused.status in (400, 422):
@@ -83,12 +84,19 @@ class Sync:
         key = parse_verifier_key(self.log_key or self._get("/v1/audit/log/key").text)
         fresh = WitnessState(key.name, (str(key),))
         try:
-            kept, note = advance(fresh, offered, 0, [])
+            kept, note = advance(self._trusting(fresh, offered), offered, 0, [])
         except Refused as refused:
             raise SyncFailed(f"the first checkpoint is refused: {refused.reason}") from None
         if self.from_export is not None:
             self._check_export(kept, offered)
         return kept, note
+
+    def _trusting(self, state: WitnessState, offered: str) -> WitnessState:
+        """Follow a rotation of the log's key through the history the ledger serves."""
+        return trusting_signer(state, offered, self._key_history)
+
+    def _key_history(self) -> list[Any]:
+        return list(self._get("/v1/audit/log/keys").json()["rotations"])
 
     def _check_export(self, kept: WitnessState, offered: str) -> None:
         leaves = export_leaves(self.from_export or [])

@@ -18,6 +18,7 @@ from api.routers.audit import AuditLogDep
 from api.routers.exchanges import ExchangeId, readable_exchange
 from api.strict import StrictJSONRoute
 from domain.errors import Forbidden
+from projections.audit_key_store import key_history
 from projections.tlog_log import TransparencyLog, tile_address
 from projections.witness_log import WitnessLog
 
@@ -52,6 +53,13 @@ WitnessLogDep = Annotated[WitnessLog, Depends(get_witness_log)]
 def log_key(caller: Caller, log: LogDep) -> Response:
     """The log's verifier key: `<name>+<hex key id>+<base64(0x01 || public key)>`."""
     return Response(log.log_key() + "\n", media_type=TEXT)
+
+
+@router.get("/v1/audit/log/keys")
+def log_key_history(caller: Caller, log: LogDep) -> dict[str, Any]:
+    """The signing key's history: every rotation, each new key announced under the old one
+    and signed by both (`docs/auditors.md`). Empty while the first key is in force."""
+    return {"rotations": key_history(log.audit.view)}
 
 
 @router.get("/v1/audit/proofs/inclusion", responses=errors(404))
