@@ -142,6 +142,12 @@ def check_text(text: str, field: str) -> str:
     return text
 
 
+def organisation_of(account_id: str) -> str:
+    """The organisation part of an account id, unchecked: the id of a stored account, or one
+    a caller gave (a malformed one names an organisation nobody belongs to)."""
+    return account_id.partition(":")[0]
+
+
 def split_account_id(account_id: str) -> tuple[str, str]:
     """`"{org}:{ref}"` -> `(org, ref)`. A malformed id names no account that could exist."""
     org, sep, ref = account_id.partition(":")

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain.account import Account
+from domain.account import Account, account_stream
 from domain.errors import LedgerError
 from domain.exchange import Exchange, Provenance, exchange_stream
 from ledger.base import LedgerBase
@@ -116,7 +116,7 @@ class GroupCommit:
             stale = {i: touched - finished.saved for i, touched in finished.refused.items()}
             again = [i for i, accounts in stale.items() if accounts and i not in judged_fresh]
             for i in again:
-                self.store.loaded.evict({f"account:{a}" for a in stale[i]})
+                self.store.loaded.evict({account_stream(a) for a in stale[i]})
             judged_fresh.update(again)
             todo = finished.deferred + again
         return outcomes

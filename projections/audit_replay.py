@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-ACCOUNT_STREAM = "account:"
+from domain.account import account_id_in, is_account_stream
+
 _SIGN = {
     "Account.Earned": 1,
     "Account.Spent": -1,
@@ -36,11 +37,11 @@ def replay_balances(
         if position is not None and int(event["position"]) > position:
             break
         stream = str(event["stream"])
-        if not stream.startswith(ACCOUNT_STREAM):
+        if not is_account_stream(stream):
             continue
         if cutoff is not None and datetime.fromisoformat(str(event["recorded_at"])) >= cutoff:
             continue
-        account = stream.removeprefix(ACCOUNT_STREAM)
+        account = account_id_in(stream)
         sign = _SIGN.get(str(event["type"]), 0)
         balances[account] = balances.get(account, 0) + sign * int(event["data"].get("minutes", 0))
     return balances

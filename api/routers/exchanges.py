@@ -21,6 +21,7 @@ from api.schemas.exchanges import (
 )
 from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, UnknownExchange
+from domain.rules import organisation_of
 from ledger import ExchangeRecord, ExchangeRequest, Principal
 
 router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"], route_class=StrictJSONRoute)
@@ -206,5 +207,5 @@ def readable_exchange(caller: Principal, exchange_id: str, row: Row | None) -> R
 def _may_read(caller: Principal, row: Row) -> bool:
     if caller.role == "poster":
         return bool(row.get("recorded_by_key") == caller.key_id)
-    parties = {str(row["giver"]).partition(":")[0], str(row["receiver"]).partition(":")[0]}
+    parties = {organisation_of(str(row["giver"])), organisation_of(str(row["receiver"]))}
     return caller.role == "broker" and caller.organisation in parties

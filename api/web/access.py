@@ -19,6 +19,7 @@ from api.web.session import (
     Visitor,
     session_of,
 )
+from domain.rules import organisation_of
 from projections.queries import ReadModels
 from projections.store import ViewStore
 
@@ -60,7 +61,7 @@ class OrgContext:
 
     def may_open(self, account_id: str) -> bool:
         """Whether a link to this account's page would open for the visitor."""
-        own = account_id.partition(":")[0] == self.visitor.organisation
+        own = organisation_of(account_id) == self.visitor.organisation
         return own or self.visitor.principal.role == "auditor"
 
     def today(self) -> date:

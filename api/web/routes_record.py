@@ -16,6 +16,7 @@ from api.web.forms import Form
 from api.web.pages import query, render, see_other
 from api.web.session import read_form
 from domain.errors import LedgerError
+from domain.rules import organisation_of
 
 router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
 FormDep = Annotated[dict[str, str], Depends(read_form)]
@@ -111,4 +112,4 @@ def _form_id(form: Form) -> str | None:
 
 
 def _orgs(exchange: dict[str, object]) -> set[str]:
-    return {str(exchange[party]).partition(":")[0] for party in ("giver", "receiver")}
+    return {organisation_of(str(exchange[party])) for party in ("giver", "receiver")}
