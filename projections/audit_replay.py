@@ -11,13 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from domain.account import account_id_in, is_account_stream
-
-_SIGN = {
-    "Account.Earned": 1,
-    "Account.Spent": -1,
-    "Account.EarningReversed": -1,
-    "Account.SpendingReversed": 1,
-}
+from projections.balance_moves import move_by_event
 
 
 def end_of_day(day: date) -> datetime:
@@ -32,7 +26,7 @@ def replay_balances(
     position order. `position` keeps events up to it; `as_of` those recorded by the end of
     that UTC day."""
     cutoff = end_of_day(as_of) if as_of is not None else None
-    balances: dict[str, int] = {}
+    accounts: dict[str, dict[str, int]] = {}
     for event in events:
         if position is not None and int(event["position"]) > position:
             break
@@ -41,7 +35,8 @@ def replay_balances(
             continue
         if cutoff is not None and datetime.fromisoformat(str(event["recorded_at"])) >= cutoff:
             continue
-        account = account_id_in(stream)
-        sign = _SIGN.get(str(event["type"]), 0)
-        balances[account] = balances.get(account, 0) + sign * int(event["data"].get("minutes", 0))
-    return balances
+        account = accounts.setdefault(
+            account_id_in(stream), {"balance": 0, "given": 0, "received": 0}
+        )
+        move_by_event(account, str(event["type"]), int(event["data"].get("minutes", 0)))
+    return {account_id: figures["balance"] for account_id, figures in accounts.items()}

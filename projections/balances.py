@@ -17,6 +17,7 @@ from typing import Any
 
 from domain.account import account_id_in
 from domain.organisation import organisation_id_in
+from projections.balance_moves import move as move_balance
 from projections.columns import ACCOUNT_COLUMNS as ACCOUNT_COLUMNS  # others read it here
 from projections.events import LogEvent
 from projections.lookups import Lookups, Write
@@ -160,8 +161,7 @@ def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
     exchange_id, service_date = exchange["id"], exchange["service_date"]
     category = exchange["category"]
     giver = accounts[exchange["giver"]]
-    giver["balance"] += minutes
-    giver["given"] += minutes
+    move_balance(giver, True, minutes)
     giver["last_activity"] = recorded_at
     gave = (
         giver["id"], position, exchange_id, exchange["receiver"], giver["organisation"], 1, sign,
@@ -169,8 +169,7 @@ def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
         category,
     )  # fmt: skip
     receiver = accounts[exchange["receiver"]]
-    receiver["balance"] -= minutes
-    receiver["received"] += minutes
+    move_balance(receiver, False, minutes)
     receiver["last_activity"] = recorded_at
     received = (
         receiver["id"], position, exchange_id, exchange["giver"], receiver["organisation"], 0,
