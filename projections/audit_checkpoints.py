@@ -19,6 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.ports import utc_now
 from projections.audit_chain import AuditChain
 from projections.audit_signing import CHECKPOINT_FIELDS, load_signing_key, sign_checkpoint
 from projections.store import ViewStore
@@ -77,7 +78,7 @@ class Checkpointer:
         view: ViewStore,
         key: Ed25519PrivateKey,
         policy: CheckpointPolicy | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.view = view
         self.key = key

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -20,6 +20,7 @@ from api.web.session import (
     session_of,
 )
 from domain.rules import organisation_of
+from ledger.ports import utc_today
 from projections.queries import ReadModels
 from projections.store import ViewStore
 
@@ -68,7 +69,7 @@ class OrgContext:
         """The read models' idea of today (tests may fix it), else today in UTC."""
         today = getattr(self.models, "today", None)
         found = today() if callable(today) else None
-        return found if isinstance(found, date) else datetime.now(UTC).date()
+        return found if isinstance(found, date) else utc_today()
 
     def settle(self, position: int) -> None:
         """Wait until the read models show a write, so the next page shows it too."""

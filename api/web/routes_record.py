@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,6 +15,7 @@ from api.web.pages import query, render, see_other
 from api.web.session import read_form
 from domain.errors import LedgerError
 from domain.rules import is_account_id, organisation_of
+from ledger.ports import new_uuid
 
 router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
 FormDep = Annotated[dict[str, str], Depends(read_form)]
@@ -89,7 +89,7 @@ def _form_page(
     **extra: Any,
 ) -> Response:
     """A fresh form id each time the form is shown: sending it twice records it once."""
-    form.values.setdefault("form_id", str(uuid.uuid4()))
+    form.values.setdefault("form_id", str(new_uuid()))
     return render(
         request,
         template,
