@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -25,18 +25,7 @@ from api.middleware import (
 from api.openapi import DESCRIPTION, TAGS, TITLE, problem_schema
 from api.probe import Positions, Probe, Stall
 from api.ratelimit import Limits
-from api.routers import (
-    accounts,
-    audit,
-    changes,
-    exchanges,
-    operations,
-    organisations,
-    summary,
-    transparency,
-    webhooks,
-    witness,
-)
+from api.routers import ROUTERS
 from api.settings import ADMIN_KEY_VAR, ApiSettings
 from api.strict import strict_input
 from ledger import Ledger
@@ -62,7 +51,21 @@ def create_app(
 ) -> FastAPI:
     """Build the API over a ledger and read models, or over ones opened from the environment
     when the app starts (the mode `uvicorn --factory api.app:create_app` uses)."""
-    app = FastAPI(
+    app = _bare_app()
+    _keep_state(app, settings or ApiSettings.from_env(), ledger, read_models, audit_log)
+    app.state.read_models_factory = read_models_factory or open_read_models
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    web.install(app)
+    docs.install(app)
+    _add_middleware(app)
+    app.openapi = lambda: problem_schema(app)  # type: ignore[method-assign]
+    return app
+
+
+def _bare_app() -> FastAPI:
+    return FastAPI(
         title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
@@ -76,34 +79,36 @@ def create_app(
         # environment read, provider look-ups) ran on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.state.settings = settings or ApiSettings.from_env()
+
+
+def _keep_state(
+    app: FastAPI,
+    settings: ApiSettings,
+    ledger: Ledger | None,
+    read_models: ReadModels | None,
+    audit_log: AuditLog | None,
+) -> None:
+    app.state.settings = settings
     app.state.ledger = ledger
     app.state.read_models = read_models
     app.state.audit_log = audit_log
-    app.state.read_models_factory = read_models_factory or open_read_models
     app.state.probe = Probe(lambda: _positions(app))
-    app.state.stall = Stall(app.state.settings.ready_stall_seconds, time.monotonic)
+    app.state.stall = Stall(settings.ready_stall_seconds, time.monotonic)
     app.state.metrics = Metrics(app.state.probe.positions)
-    settings = app.state.settings
     app.state.limits = Limits.of(settings.rate_limit, settings.address_rate_limit)
-    errors.install(app)
-    routed = (organisations, accounts, exchanges, summary, audit, transparency, witness)
-    for module in (*routed, changes, webhooks, operations):
-        for router in _routers_of(module):
-            app.include_router(router)
-    web.install(app)
-    docs.install(app)
+
+
+def _add_middleware(app: FastAPI) -> None:
     # Added innermost first: the catch-all sits just outside the routes, metrics outermost.
+    settings = app.state.settings
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
-        max_bytes=app.state.settings.max_body_bytes,
-        timeout=app.state.settings.body_timeout_seconds,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.openapi = lambda: problem_schema(app)  # type: ignore[method-assign]
-    return app
 
 
 def operation_id(route: APIRoute) -> str:
@@ -177,7 +182,3 @@ def _positions(app: FastAPI) -> Positions:
     if read_models is None:
         return Positions(ledger.head_position(), None)
     return Positions(ledger.head_position(), read_models.position(), tuple(read_models.stuck()))
-
-
-def _routers_of(module: Any) -> list[Any]:
-    return [getattr(module, name) for name in ("router", "keys") if hasattr(module, name)]

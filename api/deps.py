@@ -181,7 +181,3 @@ def may_read_organisation(caller: Principal, org: str) -> None:
         return
     if caller.organisation != org:
         raise Forbidden(f"this key may not read organisation {org}")
-
-
-def organisation_of(account_id: str) -> str:
-    return account_id.partition(":")[0]

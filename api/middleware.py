@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,6 +12,7 @@ from api.docs import DOC_PATHS
 from api.logging_setup import request_id
 from api.metrics import Metrics
 from api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
+from ledger.ports import new_uuid
 
 log = logging.getLogger("timebank.api")
 access = logging.getLogger("timebank.api.access")
@@ -138,4 +138,4 @@ def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id" and REQUEST_ID.fullmatch(value):
             return str(value.decode())
-    return uuid.uuid4().hex
+    return new_uuid().hex

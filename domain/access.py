@@ -13,8 +13,15 @@ def key_stream(key_id: str) -> str:
     return f"key:{key_id}"
 
 
+BATCH_STREAM_PREFIX = "batch:"
+
+
 def batch_stream(batch_id: str) -> str:
-    return f"batch:{batch_id}"
+    return f"{BATCH_STREAM_PREFIX}{batch_id}"
+
+
+def is_batch_stream(stream: str) -> bool:
+    return stream.startswith(BATCH_STREAM_PREFIX)
 
 
 class AccessKey(LedgerAggregate):

@@ -9,9 +9,20 @@ from eventsourcing.domain import event
 from domain.base import LedgerAggregate
 from domain.errors import AccountClosed, CreditLimitExceeded, MaxBalanceExceeded
 
+ACCOUNT_STREAM_PREFIX = "account:"
+
 
 def account_stream(account_id: str) -> str:
-    return f"account:{account_id}"
+    return f"{ACCOUNT_STREAM_PREFIX}{account_id}"
+
+
+def is_account_stream(stream: str) -> bool:
+    return stream.startswith(ACCOUNT_STREAM_PREFIX)
+
+
+def account_id_in(stream: str) -> str:
+    """The account id an account's stream names: `account_stream` read backwards."""
+    return stream.removeprefix(ACCOUNT_STREAM_PREFIX)
 
 
 def is_over_limit(balance: int, credit_limit: int, max_balance: int | None) -> bool:

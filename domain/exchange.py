@@ -20,8 +20,20 @@ EXPIRED = "expired"
 REVERSED = "reversed"
 
 
+EXCHANGE_STREAM_PREFIX = "exchange:"
+
+
 def exchange_stream(exchange_id: str) -> str:
-    return f"exchange:{exchange_id}"
+    return f"{EXCHANGE_STREAM_PREFIX}{exchange_id}"
+
+
+def is_exchange_stream(stream: str) -> bool:
+    return stream.startswith(EXCHANGE_STREAM_PREFIX)
+
+
+def exchange_id_in(stream: str) -> str:
+    """The exchange id an exchange's stream names: `exchange_stream` read backwards."""
+    return stream.removeprefix(EXCHANGE_STREAM_PREFIX)
 
 
 def status_on(status: str, expires_on: str | None, today: date) -> str:
@@ -105,7 +117,7 @@ class Exchange(LedgerAggregate):
 
     @property
     def exchange_id(self) -> str:
-        return self.id.removeprefix("exchange:")
+        return exchange_id_in(self.id)
 
     def status_on(self, today: date) -> str:
         """A pending exchange past its expiry reads as expired before anyone records it."""

@@ -6,9 +6,16 @@ from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
 
+ORGANISATION_STREAM_PREFIX = "organisation:"
+
 
 def organisation_stream(org: str) -> str:
-    return f"organisation:{org}"
+    return f"{ORGANISATION_STREAM_PREFIX}{org}"
+
+
+def organisation_id_in(stream: str) -> str:
+    """The organisation id an organisation's stream names: `organisation_stream` backwards."""
+    return stream.removeprefix(ORGANISATION_STREAM_PREFIX)
 
 
 class Organisation(LedgerAggregate):
@@ -28,4 +35,4 @@ class Organisation(LedgerAggregate):
 
     @property
     def org(self) -> str:
-        return self.id.removeprefix("organisation:")
+        return organisation_id_in(self.id)

@@ -9,8 +9,11 @@ from domain.errors import InvalidRequest, UnknownAccount
 
 MIN_MINUTES = 1
 MAX_MINUTES = 1440
-ORGANISATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-ACCOUNT_REF = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_ORGANISATION_ID = r"[a-z0-9][a-z0-9-]{1,62}"
+_ACCOUNT_REF = r"[A-Za-z0-9._-]{1,64}"
+ORGANISATION_ID = re.compile(rf"^{_ORGANISATION_ID}$")
+ACCOUNT_REF = re.compile(rf"^{_ACCOUNT_REF}$")
+ACCOUNT_ID = re.compile(rf"^{_ORGANISATION_ID}:{_ACCOUNT_REF}$")  # "{org}:{ref}"
 # Time banking began in the 1980s. An earlier date is a client's "zero" date (0001-01-01,
 # 1900-01-01, 1970-01-01) sent by mistake, and would be counted in funders' reports.
 EARLIEST_SERVICE_DATE = date(1980, 1, 1)
@@ -145,9 +148,20 @@ def check_text(text: str, field: str) -> str:
     return text
 
 
+def organisation_of(account_id: str) -> str:
+    """The organisation part of an account id, unchecked: the id of a stored account, or one
+    a caller gave (a malformed one names an organisation nobody belongs to)."""
+    return account_id.partition(":")[0]
+
+
+def is_account_id(text: str) -> bool:
+    """Whether `text` has the form `"{org}:{ref}"` of an account id."""
+    return ACCOUNT_ID.fullmatch(text) is not None
+
+
 def split_account_id(account_id: str) -> tuple[str, str]:
     """`"{org}:{ref}"` -> `(org, ref)`. A malformed id names no account that could exist."""
-    org, sep, ref = account_id.partition(":")
-    if not sep or not ORGANISATION_ID.fullmatch(org) or not ACCOUNT_REF.fullmatch(ref):
+    if not is_account_id(account_id):
         raise UnknownAccount(f"no account '{account_id}' (ids have the form org:ref)")
+    org, _, ref = account_id.partition(":")
     return org, ref

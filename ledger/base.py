@@ -16,6 +16,7 @@ from domain.base import LedgerAggregate, LedgerSnapshot
 from domain.errors import UnknownAccount, UnknownOrganisation
 from domain.organisation import Organisation, organisation_stream
 from domain.rules import split_account_id
+from ledger.ports import utc_now
 from ledger.postgres import creating_tables
 from ledger.recorder import LedgerRecorder
 from ledger.retry import LoadedStreams, until_committed
@@ -35,10 +36,6 @@ def _kept(aggregate: LedgerAggregate) -> bool:
 @contextlib.contextmanager
 def _no_lock(env: dict[str, str]) -> Iterator[None]:
     yield
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class LedgerBase(Application[str]):

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain import exchange as rules_of_exchange
-from domain.access import Batch, batch_stream
+from domain.access import Batch, batch_stream, is_batch_stream
 from domain.base import LedgerAggregate
 from domain.errors import (
     Forbidden,
@@ -19,7 +19,7 @@ from domain.errors import (
     LedgerError,
     UnknownExchange,
 )
-from domain.exchange import Exchange, Provenance, Terms, exchange_stream
+from domain.exchange import Exchange, Provenance, Terms, exchange_stream, is_exchange_stream
 from domain.rules import check_reason, split_account_id
 from ledger.base import LedgerBase
 from ledger.group_commit import Author, ExchangeJob, ExchangeSteps, GroupCommit, Workspace
@@ -41,7 +41,7 @@ class ExchangeUseCases(LedgerBase):
     def batch_recorded(self, organisation: str, idempotency_key: str) -> bool:
         """Whether a batch was recorded under this organisation's key (an import's chunk)."""
         stream = self._keyed_stream(self._keyed_id(organisation, idempotency_key))
-        return stream is not None and stream.startswith("batch:")
+        return stream is not None and is_batch_stream(stream)
 
     def record_exchange(
         self,
@@ -245,7 +245,7 @@ class ExchangeUseCases(LedgerBase):
         stream = self._keyed_stream(job.idem_id)
         if stream is None:
             return None
-        if stream.startswith("batch:"):
+        if is_batch_stream(stream):
             raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
         original = self._fresh_version(stream, 1)
         assert original is not None, "a keyed stream found is an exchange's"
@@ -257,7 +257,7 @@ class ExchangeUseCases(LedgerBase):
         stream = self._keyed_stream(key_id)
         if stream is None:
             return None
-        if stream.startswith("exchange:"):
+        if is_exchange_stream(stream):
             raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
         batch = self._fresh(stream)
         assert batch is not None, "a keyed stream found is a batch's"

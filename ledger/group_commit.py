@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from domain.account import Account
+from domain.account import Account, account_stream
 from domain.errors import LedgerError
 from domain.exchange import Exchange, Provenance, exchange_stream
 from ledger.base import LedgerBase
+from ledger.ports import new_uuid
 from ledger.records import ExchangeRecord, ExchangeRequest
 
 Outcome = ExchangeRecord | LedgerError | None
@@ -116,7 +117,7 @@ class GroupCommit:
             stale = {i: touched - finished.saved for i, touched in finished.refused.items()}
             again = [i for i, accounts in stale.items() if accounts and i not in judged_fresh]
             for i in again:
-                self.store.loaded.evict({f"account:{a}" for a in stale[i]})
+                self.store.loaded.evict({account_stream(a) for a in stale[i]})
             judged_fresh.update(again)
             todo = finished.deferred + again
         return outcomes
@@ -131,7 +132,7 @@ class GroupCommit:
         return round_
 
     def _stage(self, round_: _Round, i: int, job: ExchangeJob, outcomes: list[Outcome]) -> None:
-        exchange_id = str(job.idem_id or uuid4())
+        exchange_id = str(job.idem_id or new_uuid())
         if job.idem_id is not None and self._answered_before(round_, i, job, outcomes):
             return
         round_.workspace.begin()

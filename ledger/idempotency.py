@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
+
+from ledger.ports import new_uuid
 
 
 def fingerprint(content: object) -> str:
@@ -18,4 +20,4 @@ def fingerprint(content: object) -> str:
 def batch_item_id(batch_id: UUID | None, index: int) -> str:
     """A batch recorded under an idempotency key gives its items ids derived from the key's
     record id and their index, so a replay finds them; without a key, fresh ones."""
-    return str(uuid5(batch_id, str(index)) if batch_id else uuid4())
+    return str(uuid5(batch_id, str(index)) if batch_id else new_uuid())

@@ -12,6 +12,7 @@ from ledger.recorder import LedgerRecorder, StoredRow
 
 class LedgerMemoryRecorder(POPOApplicationRecorder, LedgerRecorder):
     views_dialect = "memory"
+    keeps_tables = False
 
     def position_of(self, stream: str, version: int) -> int:
         for notification in self.select_notifications(start=1, limit=10**9):

@@ -14,7 +14,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.breaker import guard
-from ledger.recorder import LedgerRecorder, StoredRow
+from ledger.recorder import LedgerRecorder, SharedLock, StoredRow
 
 
 @contextlib.contextmanager
@@ -177,6 +177,22 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 return [], after, 0
             cursor.execute(wanted, (after, last, sorted(types)))
             return cursor.fetchall(), int(last), int(read)
+
+    @contextlib.contextmanager
+    def statement_beside(self, statement: str, table: str) -> Iterator[tuple[Any, Any]]:
+        named = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(table))
+        query = SQL(statement.replace("?", "%s")).format(table=named)  # type: ignore[arg-type]
+        with self.datastore.cursor() as cursor:  # autocommit: the statement commits
+            yield cursor, query
+
+    def create_table_beside(self, statement: str, table: str, env: dict[str, str]) -> None:
+        with creating_tables(env):  # beside eventsourcing's tables, under the same lock
+            super().create_table_beside(statement, table, env)
+
+    def shared_lock(self, name: str) -> SharedLock:
+        key = zlib.crc32(f"{self.datastore.schema}.{name}".encode())
+        pool_settings = dict(self.datastore.pool.kwargs)  # type: ignore[arg-type]
+        return SharedLock(key, {k: v for k, v in pool_settings.items() if k != "row_factory"})
 
     def _table(self) -> Composed:
         return SQL("{}.{}").format(

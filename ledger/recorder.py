@@ -6,12 +6,24 @@ The settings (ledger/settings.py) name the subclass; nothing asks which backend 
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
 StoredRow = tuple[int, str, int, str, Any]  # position, stream, version, topic, state (JSON)
+
+
+@dataclass(frozen=True)
+class SharedLock:
+    """An advisory lock other processes on the same database see: its key, and the settings
+    of a connection of its own to hold it on (the lock lives as long as that connection)."""
+
+    key: int
+    connection: dict[str, Any]
 
 
 class LedgerRecorder(ApplicationRecorder, ABC):
@@ -42,6 +54,25 @@ class LedgerRecorder(ApplicationRecorder, ABC):
         A backend may leave out the rows of events not in `types` (Postgres does)."""
         rows = self.stored_rows(after, limit)
         return rows, (rows[-1][0] if rows else after), len(rows)
+
+    # Whether small mutable tables (sessions) can sit beside the events: not in memory.
+    keeps_tables = True
+
+    @contextlib.contextmanager
+    def statement_beside(self, statement: str, table: str) -> Iterator[tuple[Any, Any]]:
+        """A cursor and `statement` (`{table}` for `table`, `?` placeholders) in this
+        backend's dialect, for a table beside the events; it commits when the block ends."""
+        raise NotImplementedError("no tables beside this event store")
+        yield  # pragma: no cover (a generator, for the context manager)
+
+    def create_table_beside(self, statement: str, table: str, env: dict[str, str]) -> None:
+        with self.statement_beside(statement, table) as (cursor, query):
+            cursor.execute(query)
+
+    def shared_lock(self, name: str) -> SharedLock | None:
+        """The lock that lets one process across all that share the database run `name`;
+        None where no other process could (an embedded or in-memory store)."""
+        return None
 
     def _last_events_one_by_one(self, streams: list[str]) -> dict[str, StoredEvent]:
         """One indexed read a stream: as fast as one query where the store is in-process."""

@@ -10,7 +10,6 @@ state before it is given as the answer.
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import Conflict, LedgerError
+from ledger.ports import jitter
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 60
@@ -26,7 +26,7 @@ MAX_ATTEMPTS = 60
 
 def back_off(attempt: int) -> None:
     """Random, growing pauses after a conflict, so two busy processes stop colliding."""
-    time.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** min(attempt, 6))))
+    time.sleep(jitter(0, min(0.05, 0.001 * 2 ** min(attempt, 6))))
 
 
 class LoadedStreams:

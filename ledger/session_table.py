@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
 from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
-
-from ledger.postgres import creating_tables
+from ledger.recorder import LedgerRecorder
 
 TABLE = "ledger_sessions"
 CREATE = (
@@ -40,8 +34,8 @@ class SessionTable(Protocol):
     def delete_expired(self, now: int) -> None: ...
 
 
-def session_table(recorder: ApplicationRecorder, env: dict[str, str]) -> SessionTable:
-    if isinstance(recorder, (PostgresApplicationRecorder, SQLiteApplicationRecorder)):
+def session_table(recorder: LedgerRecorder, env: dict[str, str]) -> SessionTable:
+    if recorder.keeps_tables:
         return SqlSessionTable(recorder, env)
     return MemorySessionTable()
 
@@ -49,15 +43,9 @@ def session_table(recorder: ApplicationRecorder, env: dict[str, str]) -> Session
 class SqlSessionTable:
     """The same statements on SQLite and Postgres, each one committed on its own."""
 
-    def __init__(
-        self, recorder: PostgresApplicationRecorder | SQLiteApplicationRecorder, env: dict[str, str]
-    ) -> None:
+    def __init__(self, recorder: LedgerRecorder, env: dict[str, str]) -> None:
         self._recorder = recorder
-        if isinstance(recorder, PostgresApplicationRecorder):
-            with creating_tables(env):  # beside eventsourcing's tables, under the same lock
-                self._run(CREATE)
-        else:
-            self._run(CREATE)
+        recorder.create_table_beside(CREATE, TABLE, env)
 
     def insert(self, id_hash: str, key_id: str, issued_at: int, expires_at: int) -> None:
         self._run(INSERT, id_hash, key_id, issued_at, expires_at)
@@ -84,17 +72,8 @@ class SqlSessionTable:
         with self._cursor(statement) as (cursor, query):
             cursor.execute(query, params)
 
-    @contextlib.contextmanager
-    def _cursor(self, statement: str) -> Iterator[tuple[Any, Any]]:
-        recorder = self._recorder
-        if isinstance(recorder, PostgresApplicationRecorder):
-            table = SQL("{}.{}").format(Identifier(recorder.datastore.schema), Identifier(TABLE))
-            query = SQL(statement.replace("?", "%s")).format(table=table)  # type: ignore[arg-type]
-            with recorder.datastore.cursor() as cursor:  # autocommit: the statement commits
-                yield cursor, query
-        else:
-            with recorder.datastore.transaction(commit=True) as cursor:
-                yield cursor, statement.format(table=TABLE)
+    def _cursor(self, statement: str) -> contextlib.AbstractContextManager[tuple[Any, Any]]:
+        return self._recorder.statement_beside(statement, TABLE)
 
 
 class MemorySessionTable:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -12,6 +14,11 @@ from ledger.recorder import LedgerRecorder, StoredRow
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder, LedgerRecorder):
     views_dialect = "sqlite"
+
+    @contextlib.contextmanager
+    def statement_beside(self, statement: str, table: str) -> Iterator[tuple[Any, Any]]:
+        with self.datastore.transaction(commit=True) as cursor:
+            yield cursor, statement.format(table=table)
 
     def position_of(self, stream: str, version: int) -> int:
         statement = (

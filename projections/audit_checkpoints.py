@@ -19,6 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.ports import utc_now
 from projections.audit_chain import AuditChain
 from projections.audit_key_store import (
     KeyRotated,
@@ -89,7 +90,7 @@ class Checkpointer:
         view: ViewStore,
         key: Ed25519PrivateKey,
         policy: CheckpointPolicy | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
         reload: Callable[[], Ed25519PrivateKey | None] = lambda: load_signing_key(create=False),
     ) -> None:
         """`reload`: where to find the new key once a rotation announced it (the key file)."""

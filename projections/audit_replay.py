@@ -15,14 +15,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-ACCOUNT_STREAM = "account:"
-EXCHANGE_STREAM = "exchange:"
-_SIGN = {
-    "Account.Earned": 1,
-    "Account.Spent": -1,
-    "Account.EarningReversed": -1,
-    "Account.SpendingReversed": 1,
-}
+from domain.account import account_id_in, is_account_stream
+from domain.exchange import exchange_id_in, is_exchange_stream
+from projections.balance_moves import balance_change
 
 
 class PositionPastTheEnd(ValueError):
@@ -70,13 +65,13 @@ class _Fold:
 
     def add(self, event: dict[str, Any]) -> None:
         stream, kind = str(event["stream"]), str(event["type"])
-        if stream.startswith(EXCHANGE_STREAM) and kind == "Exchange.Recorded":
-            self._dated(stream.removeprefix(EXCHANGE_STREAM), str(event["data"]["service_date"]))
-        if not stream.startswith(ACCOUNT_STREAM):
+        if is_exchange_stream(stream) and kind == "Exchange.Recorded":
+            self._dated(exchange_id_in(stream), str(event["data"]["service_date"]))
+        if not is_account_stream(stream):
             return
-        account = stream.removeprefix(ACCOUNT_STREAM)
+        account = account_id_in(stream)
         self.balances.setdefault(account, 0)
-        minutes = _SIGN.get(kind, 0) * int(event["data"].get("minutes", 0))
+        minutes = balance_change(kind, int(event["data"].get("minutes", 0)))
         exchange = event["data"].get("exchange_id")
         if not minutes or self.last_service_date is None or self.counted.get(exchange, False):
             self.balances[account] += minutes

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
+from domain.account import account_id_in
+from domain.organisation import organisation_id_in
+from projections.balance_moves import move as move_balance
 from projections.columns import ACCOUNT_COLUMNS as ACCOUNT_COLUMNS  # others read it here
 from projections.events import LogEvent
 from projections.lookups import Lookups, Write
@@ -104,7 +107,7 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
 def _organisations(events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
     return [
         (
-            e.stream.removeprefix("organisation:"),
+            organisation_id_in(e.stream),
             e.data["name"],
             e.data["credit_limit"],
             e.data["max_balance"],
@@ -118,15 +121,15 @@ def _organisations(events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
 def _touched_accounts(lookups: Lookups, page: Page) -> dict[str, Row]:
     """The stored rows of every account this page changes: one query."""
     ids = {m.exchange[party] for m in page.moves for party in ("giver", "receiver")}
-    ids.update(e.stream.removeprefix("account:") for e in page.events if e.type in TYPES)
+    ids.update(account_id_in(e.stream) for e in page.events if e.type in TYPES)
     ids.difference_update(
-        e.stream.removeprefix("account:") for e in page.events if e.type == "Account.Opened"
+        account_id_in(e.stream) for e in page.events if e.type == "Account.Opened"
     )
     return lookups.accounts(sorted(ids))
 
 
 def _change_account(accounts: dict[str, Row], event: LogEvent, opened: Counter[str]) -> None:
-    account_id = event.stream.removeprefix("account:")
+    account_id = account_id_in(event.stream)
     data = event.data
     if event.type == "Account.Opened":
         opened[data["organisation"]] += 1
@@ -158,8 +161,7 @@ def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
     exchange_id, service_date = exchange["id"], exchange["service_date"]
     category = exchange["category"]
     giver = accounts[exchange["giver"]]
-    giver["balance"] += minutes
-    giver["given"] += minutes
+    move_balance(giver, True, minutes)
     giver["last_service_date"] = max(giver["last_service_date"] or "", service_date)
     gave = (
         giver["id"], position, exchange_id, exchange["receiver"], giver["organisation"], 1, sign,
@@ -167,8 +169,7 @@ def _move(accounts: dict[str, Row], move: Move) -> list[tuple[Any, ...]]:
         category, giver["last_service_date"],
     )  # fmt: skip
     receiver = accounts[exchange["receiver"]]
-    receiver["balance"] -= minutes
-    receiver["received"] += minutes
+    move_balance(receiver, False, minutes)
     receiver["last_service_date"] = max(receiver["last_service_date"] or "", service_date)
     received = (
         receiver["id"], position, exchange_id, exchange["giver"], receiver["organisation"], 0,

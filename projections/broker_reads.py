@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.errors import InvalidRequest
 from projections.balances import ACCOUNT_COLUMNS
+from projections.derived_sql import OVER_LIMIT
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 
@@ -29,8 +30,7 @@ SORT_KEYS = {  # name -> SQL expression; ties are broken by `id`, ascending eith
 }
 SHOW = {
     "all": "1 = 1",
-    "over-limit": "(balance < -credit_limit"
-    " OR (max_balance IS NOT NULL AND balance > max_balance))",
+    "over-limit": OVER_LIMIT,
     "only-gives": "(given > 0 AND received = 0)",
     "only-receives": "(received > 0 AND given = 0)",
     "inactive": "(given = 0 AND received = 0)",

@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.exchange import status_on
 from projections.columns import EXCHANGE_COLUMNS
+from projections.derived_sql import EXPIRED_BY, STILL_PENDING
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 
@@ -20,7 +21,6 @@ Row = dict[str, Any]
 Clause = tuple[str, tuple[Any, ...]]  # SQL with `?`, and its parameters
 
 _SELECT = f"SELECT {EXCHANGE_COLUMNS} FROM {{exchanges}}"  # noqa: S608
-_UNEXPIRED = "(expires_on IS NULL OR expires_on >= ?)"
 
 
 def exchange(view: ViewStore, exchange_id: str, today: date) -> Row | None:
@@ -55,7 +55,7 @@ def shaped(row: Row, status: str) -> Row:
 
 def pending(view: ViewStore, org: str, after: str | None, limit: int, today: date) -> Page:
     rows = view.read(
-        f"{_SELECT} WHERE awaiting = ? AND status = 'pending' AND {_UNEXPIRED}"
+        f"{_SELECT} WHERE awaiting = ? AND {STILL_PENDING}"
         " AND position > ? ORDER BY position LIMIT ?",
         (org, today.isoformat(), position_after(after), check_limit(limit) + 1),
     )
@@ -98,9 +98,9 @@ def exchanges(
 def _status_filter(status: str, today: date) -> Clause:
     day = today.isoformat()
     if status == "pending":
-        return f"status = 'pending' AND {_UNEXPIRED}", (day,)
+        return STILL_PENDING, (day,)
     if status == "expired":
-        return "(status = 'expired' OR (status = 'pending' AND expires_on < ?))", (day,)
+        return EXPIRED_BY, (day,)
     return "status = ?", (status,)
 
 

@@ -9,8 +9,8 @@ made with the tracking table, in `ViewStore`.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from ledger.ports import utc_now
 from projections.storable import storable_text
 from projections.store import ViewStore
 
@@ -53,4 +53,4 @@ def stuck(view: ViewStore) -> list[Fault]:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")

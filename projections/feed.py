@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain.account import account_id_in
+from domain.rules import organisation_of
 from projections.events import LogEvent
 from projections.lookups import Write
-from projections.moves import RECORDED, Page, exchange_id, organisation_of
+from projections.moves import RECORDED, Page, exchange_id
 
 Row = dict[str, Any]
 
@@ -83,7 +85,7 @@ def _exchange_change(page: Page, event: LogEvent) -> list[tuple[Any, ...]]:
 
 
 def _account_change(page: Page, event: LogEvent) -> list[tuple[Any, ...]]:
-    account_id = event.stream.removeprefix("account:")
+    account_id = account_id_in(event.stream)
     limits = event.data if "credit_limit" in event.data else page.accounts[account_id]
     org, type_, status = (
         organisation_of(account_id),

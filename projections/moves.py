@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from domain.exchange import exchange_id_in
+from domain.rules import organisation_of
 from projections.events import LogEvent
 from projections.lookups import Lookups
 
@@ -101,11 +103,7 @@ class Page:
 
 
 def exchange_id(event: LogEvent) -> str:
-    return event.stream.removeprefix("exchange:")
-
-
-def organisation_of(account_id: str) -> str:
-    return account_id.split(":", 1)[0]
+    return exchange_id_in(event.stream)
 
 
 def _known_exchanges(lookups: Lookups, events: Sequence[LogEvent]) -> dict[str, Row]:

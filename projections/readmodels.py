@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
+from ledger.ports import utc_today
 from projections import account_reads, activity_reads, exchange_reads, faults, feed_reads
 from projections.base import LedgerProjection
 from projections.faults import Fault
 from projections.paging import Page
 from projections.queries import Row
 from projections.store import ViewStore
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 class LedgerReadModels:

@@ -12,14 +12,13 @@ import contextlib
 import logging
 import threading
 import time
-import zlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
 
+from ledger.recorder import LedgerRecorder
 from projections import faults
 from projections.base import LedgerProjection
 from projections.events import read_page
@@ -197,15 +196,14 @@ class Runner:
     def exclusive(self, name: str, patience: float | None = None) -> Iterator[bool]:
         """On Postgres, one runner per projection across every process that shares the
         database. Yields False if `stop()` came, or `patience` seconds passed, first."""
-        if not isinstance(self.recorder, PostgresApplicationRecorder):
+        lock = cast(LedgerRecorder, self.recorder).shared_lock(name)
+        if lock is None:
             yield True
             return
-        datastore = self.recorder.datastore
-        key = zlib.crc32(f"{datastore.schema}.{name}".encode())
+        key = lock.key
         deadline = None if patience is None else time.monotonic() + patience
         # A connection of its own, outside the pool: the lock lives as long as it does.
-        settings = {k: v for k, v in dict(datastore.pool.kwargs).items() if k != "row_factory"}  # type: ignore[arg-type]
-        with psycopg.connect(**settings, autocommit=True) as conn:
+        with psycopg.connect(**lock.connection, autocommit=True) as conn:
             while not self._stopping.is_set():
                 row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
                 if row is not None and row[0]:

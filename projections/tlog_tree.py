@@ -16,13 +16,12 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from domain.exchange import exchange_id_in, is_exchange_stream
 from projections.audit_chain import GENESIS, canonical
 from projections.base import LedgerProjection
 from projections.events import LogEvent
 from projections.store import Cursor
 from projections.tlog.merkle import HASH_SIZE, append_leaf, leaf_hash
-
-EXCHANGE_STREAM = "exchange:"
 
 
 class TransparencyTree(LedgerProjection):
@@ -86,7 +85,7 @@ def read_edge(cursor: Cursor) -> tuple[int, bytes, list[bytes]]:
 def _exchanges_of(audit: dict[str, Any]) -> list[str]:
     """The exchange an event belongs to: its own stream, or the one a balance move names."""
     stream = str(audit["stream"])
-    if stream.startswith(EXCHANGE_STREAM):
-        return [stream.removeprefix(EXCHANGE_STREAM)]
+    if is_exchange_stream(stream):
+        return [exchange_id_in(stream)]
     exchange = audit["data"].get("exchange_id")
     return [str(exchange)] if isinstance(exchange, str) else []

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from domain.exchange import exchange_id_in
 from projections.audit_chain import GENESIS, canonical
 from projections.audit_keys import NoteKeys
 from projections.tlog.checkpoint import Checkpoint, parse_checkpoint
@@ -82,7 +83,7 @@ def verify_receipt(receipt: dict[str, Any], key: LogKey) -> Checkpoint:
 
 
 def _belongs(event: dict[str, Any], exchange_id: str) -> None:
-    ids = {str(event.get("stream", "")).removeprefix("exchange:"), event["data"].get("exchange_id")}
+    ids = {exchange_id_in(str(event.get("stream", ""))), event["data"].get("exchange_id")}
     if exchange_id not in ids:
         raise VerificationFailed("event", f"event {event.get('position')} is not of the exchange")
 

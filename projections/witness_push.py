@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from eventsourcing.persistence import ApplicationRecorder
 
 from domain.errors import LedgerError
+from ledger.ports import utc_now
 from projections.audit_log import AuditLog
 from projections.store import ViewStore
 from projections.tlog.witness import add_checkpoint_body
@@ -77,7 +77,7 @@ class WitnessPusher:
                 row["id"], note.split("\n")[1], response.status_code, response.text[:200],
             )  # fmt: skip
             return 0
-        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        now = utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")
         try:
             self.witnesses.accept(note + response.text, now)
         except LedgerError as error:

@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import Ledger, parse_database_url
 from ledger.files import open_private
+from ledger.ports import utc_now
 from ledger.settings import database_url
 from projections.audit_checkpoints import iso_utc
 from projections.audit_key_store import NotYetNoted, key_history, record_rotation
@@ -88,7 +88,7 @@ def _record(
     deadline = time.monotonic() + wait
     while True:
         try:
-            return record_rotation(view, old, new, log_origin(), iso_utc(datetime.now(UTC)))
+            return record_rotation(view, old, new, log_origin(), iso_utc(utc_now()))
         except NotYetNoted:
             if time.monotonic() > deadline:
                 raise

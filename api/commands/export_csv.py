@@ -1,16 +1,33 @@
-"""`timebank export --format csv`: exchanges and balances as tables for spreadsheets."""
+"""`timebank export --format csv`: exchanges and balances as CSV files for spreadsheets.
+
+The tables are folded in projections/spreadsheets.py; this writes them. Text cells that a
+spreadsheet would run as a formula (=, +, -, @ first) are written with a leading apostrophe.
+"""
 
 from __future__ import annotations
 
+import csv
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from api.spreadsheets import Tables, all_events
 from ledger import Ledger
+from ledger.files import open_private
+from projections.spreadsheets import BALANCE_COLUMNS, EXCHANGE_COLUMNS, Tables, all_events
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_spreadsheets(ledger: Ledger, directory: Path, organisation: str | None) -> list[Path]:
-    return Tables(all_events(ledger.recorder), ledger.today()).write(directory, organisation)
+    """`exchanges.csv` and `balances.csv` in `directory`, optionally for one organisation."""
+    tables = Tables(all_events(ledger.recorder), ledger.today())
+    exchanges, accounts = tables.rows(organisation)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [directory / "exchanges.csv", directory / "balances.csv"]
+    _write(paths[0], EXCHANGE_COLUMNS, exchanges)
+    _write(paths[1], BALANCE_COLUMNS, accounts)
+    return paths
 
 
 def export_spreadsheets(directory: Path, organisation: str | None) -> int:
@@ -23,3 +40,19 @@ def export_spreadsheets(directory: Path, organisation: str | None) -> int:
     for path in paths:
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _write(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    with os.fdopen(open_private(path), "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row[column]) for column in columns])
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -122,12 +122,6 @@ def _projection_workers(wanted: bool) -> Iterator[None]:
     if not wanted:
         yield
         return
-    from api.cli import build_parser
-
-    if "project" not in _commands(build_parser()):
-        print("Projection workers: not available; read endpoints will answer 503", flush=True)
-        yield
-        return
     supervisor = Supervisor([sys.executable, "-m", "api.cli", "project"])
     supervisor.start()
     try:
@@ -196,13 +190,6 @@ def _die_with_parent() -> None:
     """Linux: the workers get SIGTERM if the server dies, even by SIGKILL."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _commands(parser: argparse.ArgumentParser) -> set[str]:
-    for action in parser._actions:  # argparse keeps its sub-commands here only
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
 
 
 def _display_host(host: str) -> str:

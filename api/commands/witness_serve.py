@@ -11,12 +11,12 @@ proof that does not verify (both notes then kept as evidence, as `sync` does).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from api.commands.witness_state import keep_evidence, locked, read_state, write_state
+from ledger.ports import wall_seconds
 from projections.tlog.cosignature import Cosigner
 from projections.tlog.witness import Refused, advance, parse_add_checkpoint
 from projections.witness_follow import History, trusting_signer
@@ -31,7 +31,7 @@ class Witness:
         self,
         cosigner: Cosigner,
         state_path: Path,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_seconds,
         key_history: History | None = None,
     ) -> None:
         """`key_history`: fetches the log's key history, to follow a rotation of its key."""

@@ -13,10 +13,10 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger.files import open_private
+from ledger.ports import utc_now
 from projections.tlog.checkpoint import parse_checkpoint
 from projections.tlog.note import NoteError, parse_note
 from projections.tlog.witness import WitnessState
@@ -78,7 +78,7 @@ def keep_evidence(state_path: Path, kept: str, offered: str, reason: str) -> lis
     """Both notes, and a report naming both roots, in `<state>.evidence/`."""
     folder = state_path.with_name(state_path.name + ".evidence")
     folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S.%fZ")
     report = (
         f"The witness refused to cosign: {reason}\n"
         f"kept (cosigned before): {root_of_note(kept) if kept else '(none)'}\n"

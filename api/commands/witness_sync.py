@@ -9,7 +9,6 @@ refused (exit 1): nothing is signed and both notes are kept as evidence.
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 
 from api.commands.witness_state import keep_evidence, locked, read_state, write_state
+from ledger.ports import wall_seconds
 from projections.tlog.checkpoint import parse_checkpoint
 from projections.tlog.cosignature import Cosigner
 from projections.tlog.keys import parse_verifier_key
@@ -48,7 +48,7 @@ class Sync:
     from_export: Iterable[dict[str, Any]] | None = None
     trust_first: bool = False
     log_key: str | None = None
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = wall_seconds
 
     def run(self) -> int:
         """Cosign the ledger's latest checkpoint; answer its size."""

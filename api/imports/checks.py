@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from api.imports.rows import Item
 from domain.errors import UnknownAccount
+from domain.rules import organisation_of
 from ledger import Ledger
 
 
@@ -45,7 +46,7 @@ class Checker:
         """What the ledger would say against this row, or None; a fine row moves balances."""
         request = item.request
         parties = (request.giver, request.receiver)
-        if self.organisation not in (p.split(":", 1)[0] for p in parties):
+        if self.organisation not in (organisation_of(p) for p in parties):
             return f"neither {request.giver} nor {request.receiver} belongs to {self.organisation}"
         giver = self._slot(request.giver, item.kinds[0])
         receiver = self._slot(request.receiver, item.kinds[1])
@@ -82,7 +83,7 @@ class Checker:
         return slot
 
     def _new_slot(self, account_id: str, kind: str | None) -> Slot | str:
-        organisation = account_id.split(":", 1)[0]
+        organisation = organisation_of(account_id)
         if organisation != self.organisation:
             return f"no account {account_id} (an import opens its own organisation's accounts only)"
         if not self.create_accounts:

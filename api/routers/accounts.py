@@ -15,7 +15,6 @@ from api.deps import (
     Reads,
     ReadsDep,
     may_read_organisation,
-    organisation_of,
 )
 from api.openapi import errors
 from api.schemas.accounts import (
@@ -29,6 +28,7 @@ from api.schemas.accounts import (
 from api.schemas.common import IsoDate
 from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, InvalidRequest, UnknownAccount
+from domain.rules import organisation_of
 from ledger import UNSET, Principal
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=StrictJSONRoute)

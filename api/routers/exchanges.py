@@ -21,6 +21,7 @@ from api.schemas.exchanges import (
 )
 from api.strict import StrictJSONRoute
 from domain.errors import Forbidden, UnknownExchange
+from domain.rules import ACCOUNT_ID, organisation_of
 from ledger import ExchangeRecord, ExchangeRequest, Principal
 
 router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"], route_class=StrictJSONRoute)
@@ -152,7 +153,7 @@ def list_exchanges(
         str | None,
         Query(
             description="Only exchanges with this account",
-            pattern=r"^[a-z0-9][a-z0-9-]{1,62}:[A-Za-z0-9._-]{1,64}$",
+            pattern=ACCOUNT_ID.pattern,
         ),
     ] = None,
     state: Annotated[Status | None, Query(alias="status", description="Only this status")] = None,
@@ -206,5 +207,5 @@ def readable_exchange(caller: Principal, exchange_id: str, row: Row | None) -> R
 def _may_read(caller: Principal, row: Row) -> bool:
     if caller.role == "poster":
         return bool(row.get("recorded_by_key") == caller.key_id)
-    parties = {str(row["giver"]).partition(":")[0], str(row["receiver"]).partition(":")[0]}
+    parties = {organisation_of(str(row["giver"])), organisation_of(str(row["receiver"]))}
     return caller.role == "broker" and caller.organisation in parties

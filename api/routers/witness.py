@@ -7,7 +7,6 @@ each line is verified against the registered keys before it is kept.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -26,6 +25,7 @@ from api.schemas.witness import (
 )
 from api.strict import StrictJSONRoute
 from domain.errors import InvalidRequest
+from ledger.ports import utc_now
 from projections.witness_keys import WitnessKeys
 
 router = APIRouter(tags=["witnesses"], route_class=StrictJSONRoute)
@@ -98,7 +98,7 @@ async def post_cosignatures(
         message = (await request.body()).decode()
     except UnicodeDecodeError:
         raise InvalidRequest("the body is a checkpoint note in UTF-8 text") from None
-    received_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    received_at = utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")
     return await run_in_threadpool(witnesses.accept, message, received_at)
 
 

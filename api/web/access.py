@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -19,6 +19,8 @@ from api.web.session import (
     Visitor,
     session_of,
 )
+from domain.rules import organisation_of
+from ledger.ports import utc_today
 from projections.queries import ReadModels
 from projections.store import ViewStore
 
@@ -60,14 +62,14 @@ class OrgContext:
 
     def may_open(self, account_id: str) -> bool:
         """Whether a link to this account's page would open for the visitor."""
-        own = account_id.partition(":")[0] == self.visitor.organisation
+        own = organisation_of(account_id) == self.visitor.organisation
         return own or self.visitor.principal.role == "auditor"
 
     def today(self) -> date:
         """The read models' idea of today (tests may fix it), else today in UTC."""
         today = getattr(self.models, "today", None)
         found = today() if callable(today) else None
-        return found if isinstance(found, date) else datetime.now(UTC).date()
+        return found if isinstance(found, date) else utc_today()
 
     def settle(self, position: int) -> None:
         """Wait until the read models show a write, so the next page shows it too."""

@@ -1,8 +1,9 @@
 """The forms that record time: checked field by field, every refusal in plain words.
 
-The same rules as the API's are checked here first, so most mistakes are named next to
-their field before the ledger is asked; the ledger's own refusals (limits, closed or
-unknown accounts) are then placed next to the field they concern (see `refusals`).
+The domain's rules (domain/rules.py) are checked here first, so most mistakes are named
+next to their field in the form's own words before the ledger is asked; the ledger's own
+refusals (limits, closed or unknown accounts) are then placed next to the field they
+concern (see `refusals`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from domain.rules import (
+    ACCOUNT_REF,
+    CATEGORY,
+    MAX_MINUTES,
+    MIN_MINUTES,
+    NOTE_MAX,
+    ORGANISATION_ID,
+)
 from ledger import ExchangeRequest
 
-REF = re.compile(r"[A-Za-z0-9._-]{1,64}")
-ORG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
-CATEGORY = re.compile(r"[a-z0-9-]{1,40}")
 # ASCII digits only: str.isdigit also takes "²" and other digits that int() refuses.
 NUMBER = re.compile(r"[0-9]+")
-NOTE_MAX, MAX_MINUTES, MAX_RECEIVERS = 500, 1440, 1000
+MAX_RECEIVERS = 1000
 
 
 @dataclass
@@ -40,7 +46,7 @@ def account_id(form: Form, name: str, org: str, raw: str | None = None) -> str:
     other, colon, ref = text.rpartition(":")
     if not text:
         form.fail(name, "Enter an account ref.")
-    elif (colon and not ORG.fullmatch(other)) or not REF.fullmatch(ref):
+    elif (colon and not ORGANISATION_ID.fullmatch(other)) or not ACCOUNT_REF.fullmatch(ref):
         form.fail(
             name,
             f"'{text}' is not an account ref: use letters, digits, '.', '_' and '-', and for"
@@ -59,7 +65,7 @@ def minutes(form: Form) -> int:
             return 0
         # More than four digits is more than a day, and int() refuses thousands of digits.
         total += int(text) * factor if len(text) <= 4 else MAX_MINUTES + 1
-    if not 1 <= total <= MAX_MINUTES:
+    if not MIN_MINUTES <= total <= MAX_MINUTES:
         form.fail("time", "The time must be at least 1 minute and at most 24 hours.")
     return total
 

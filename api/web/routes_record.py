@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,12 +14,13 @@ from api.web.forms import Form
 from api.web.pages import query, render, see_other
 from api.web.session import read_form
 from domain.errors import LedgerError
+from domain.rules import is_account_id, organisation_of
+from ledger.ports import new_uuid
 
 router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
 FormDep = Annotated[dict[str, str], Depends(read_form)]
 Done = Annotated[str | None, Query(max_length=64)]
 FORM_ID_MAX = 255
-ACCOUNT_ID = re.compile(f"{forms.ORG.pattern}:{forms.REF.pattern}")
 
 
 @router.get("/record")
@@ -56,7 +55,7 @@ def session_page(
     recorded: Annotated[int | None, Query(ge=1, le=1000)] = None,
     giver: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    shown = giver if giver and ACCOUNT_ID.fullmatch(giver) else None
+    shown = giver if giver and is_account_id(giver) else None
     done = {"count": recorded, "giver": shown} if recorded else None
     return _form_page(request, context, "session.html", Form({}), done=done)
 
@@ -90,7 +89,7 @@ def _form_page(
     **extra: Any,
 ) -> Response:
     """A fresh form id each time the form is shown: sending it twice records it once."""
-    form.values.setdefault("form_id", str(uuid.uuid4()))
+    form.values.setdefault("form_id", str(new_uuid()))
     return render(
         request,
         template,
@@ -111,4 +110,4 @@ def _form_id(form: Form) -> str | None:
 
 
 def _orgs(exchange: dict[str, object]) -> set[str]:
-    return {str(exchange[party]).partition(":")[0] for party in ("giver", "receiver")}
+    return {organisation_of(str(exchange[party])) for party in ("giver", "receiver")}

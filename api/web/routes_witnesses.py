@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +10,7 @@ from fastapi.responses import Response
 from api.routers.transparency import get_log, get_witness_log
 from api.web.access import OrgDep
 from api.web.pages import render
+from ledger.ports import wall_seconds
 from projections.tlog.cosignature import parse_cosigner_key
 from projections.witness_log import WitnessLog, witness_name
 
@@ -37,7 +37,7 @@ def witnesses_page(request: Request, context: OrgDep) -> Response:
 
 def _row(key: dict[str, Any], size: int) -> dict[str, Any]:
     cosigned = key["size"]
-    ago = int(time.time() - key["time"]) if key["time"] is not None else None
+    ago = int(wall_seconds() - key["time"]) if key["time"] is not None else None
     return {
         "name": parse_cosigner_key(str(key["vkey"])).name,
         "organisation": key["organisation"],

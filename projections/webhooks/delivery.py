@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from ledger.ports import wall_seconds
 from projections.feed_reads import changes
 from projections.store import Row, ViewStore
 from projections.webhooks.sealing import Sealer
@@ -63,7 +63,7 @@ class DeliveryWorker:
 
     def run_once(self) -> None:
         """Give every due endpoint its turn, and wait for all of them (tests, scripts)."""
-        for endpoint in self.table.due(time.time()):
+        for endpoint in self.table.due(wall_seconds()):
             self._deliver(endpoint)
 
     def _run(self) -> None:
@@ -80,7 +80,7 @@ class DeliveryWorker:
     def _follow(self) -> None:
         while not self._stopping.is_set():
             self._in_flight = {k: f for k, f in self._in_flight.items() if not f.done()}
-            for endpoint in self.table.due(time.time()):
+            for endpoint in self.table.due(wall_seconds()):
                 if endpoint["id"] not in self._in_flight:
                     self._in_flight[endpoint["id"]] = self._pool.submit(self._deliver, endpoint)
             with self.view.advanced:

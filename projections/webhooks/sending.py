@@ -7,12 +7,11 @@ answer's body is never read: the status says all there is to say.
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import orjson
 
 from domain.errors import InvalidRequest
+from ledger.ports import wall_seconds
 from projections.store import Row
 from projections.webhooks.signing import signature
 from projections.webhooks.table import Attempt
@@ -38,7 +37,7 @@ def send(http: httpx.Client, url: str, secret: str, change: Row) -> Attempt:
     except InvalidRequest as refused:
         return Attempt(position, msg_id, delivered=False, error=str(refused)[:ERROR_CHARS])
     body = orjson.dumps(change)
-    timestamp = int(time.time())
+    timestamp = int(wall_seconds())
     headers = {
         "host": target.host_header,
         "content-type": "application/json",

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.ports import wall_seconds
 from projections.store import Row, ViewStore
 
 TABLES = (
@@ -65,7 +65,7 @@ class WebhookTable:
         """A new endpoint, following the feed from its present end. `sealed(id)` seals the
         secret for the endpoint's id."""
         webhook_id = f"wh_{secrets.token_hex(8)}"
-        now = time.time()
+        now = wall_seconds()
         with self.view.transaction() as cursor:
             head = self.view.position_of(cursor, "ledger_views")
             cursor.execute(
@@ -118,7 +118,7 @@ class WebhookTable:
             cursor.execute(
                 "UPDATE {webhooks} SET enabled = 1, failures = 0, attempts = 0,"
                 " next_attempt_at = ? WHERE id = ? AND organisation = ?",
-                (time.time(), webhook_id, organisation),
+                (wall_seconds(), webhook_id, organisation),
             )
             return cursor.rowcount == 1
 
@@ -132,7 +132,7 @@ class WebhookTable:
 
     def record(self, endpoint: Row, attempt: Attempt, pause: float, disable_after: int) -> None:
         """The attempt's outcome, the cursor and the next attempt, in one transaction."""
-        now = time.time()
+        now = wall_seconds()
         number = endpoint["attempts"] + 1
         with self.view.transaction() as cursor:
             if attempt.delivered:

@@ -1,23 +1,23 @@
-"""Exchanges and balances as CSV tables, for coordinators' spreadsheets.
+"""Exchanges and balances as two tables, for coordinators' spreadsheets.
 
 Folded straight from the event log (an export is an occasional job, not a request), so the
-tables are exact whatever state the read models are in. Text cells that a spreadsheet would
-run as a formula (=, +, -, @ first) are written with a leading apostrophe.
+tables are exact whatever state the read models are in. Balances move by the definition the
+live views share (projections/balance_moves.py); statuses read as the API reads them.
+`timebank export --format csv` (api/commands/export_csv.py) writes them as CSV.
 """
 
 from __future__ import annotations
 
-import csv
-import os
 from collections.abc import Iterable, Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from domain.exchange import status_on
-from ledger.files import open_private
+from domain.account import account_id_in, is_account_stream
+from domain.exchange import exchange_id_in, status_on
+from domain.rules import organisation_of
+from projections.balance_moves import move_by_event
 from projections.events import LogEvent, read_log
 
 PAGE = 5000
@@ -35,13 +35,7 @@ STATUS_BY_EVENT = {
     "Exchange.Expired": "expired",
     "Exchange.Reversed": "reversed",
 }
-MOVES = {  # event -> (change of balance, of given, of received), per minute
-    "Account.Earned": (1, 1, 0),
-    "Account.Spent": (-1, 0, 1),
-    "Account.EarningReversed": (-1, -1, 0),
-    "Account.SpendingReversed": (1, 0, -1),
-}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+Row = dict[str, Any]
 
 
 def all_events(recorder: ApplicationRecorder) -> Iterator[LogEvent]:
@@ -55,45 +49,44 @@ class Tables:
     """The two tables, built by folding the log once."""
 
     def __init__(self, events: Iterable[LogEvent], today: date) -> None:
-        self.exchanges: dict[str, dict[str, Any]] = {}
-        self.accounts: dict[str, dict[str, Any]] = {}
+        self.exchanges: dict[str, Row] = {}
+        self.accounts: dict[str, Row] = {}
         for event in events:
             self._apply(event)
         for row in self.exchanges.values():  # statuses as the API reads them
             row["status"] = status_on(row["status"], row.pop("expires_on"), today)
 
     def _apply(self, event: LogEvent) -> None:
-        data, key = event.data, event.stream.partition(":")[2]
+        data = event.data
         if event.type == "Exchange.Recorded":
+            key = exchange_id_in(event.stream)
             self.exchanges[key] = _exchange_row(key, data, event.recorded_at)
         elif event.type in STATUS_BY_EVENT:
-            self.exchanges[key]["status"] = STATUS_BY_EVENT[event.type]
+            self.exchanges[exchange_id_in(event.stream)]["status"] = STATUS_BY_EVENT[event.type]
         elif event.type == "Account.Opened":
-            self.accounts[key] = _account_row(key, data)
-        elif event.type in MOVES:
-            row, factors = self.accounts[key], MOVES[event.type]
-            for column, factor in zip(("balance", "given", "received"), factors, strict=True):
-                row[column] += factor * int(data["minutes"])
-        elif event.type == "Account.LimitsChanged":
-            self.accounts[key].update(credit_limit=data["credit_limit"])
-            self.accounts[key].update(max_balance=data["max_balance"])
-        elif event.type == "Account.Closed":
-            self.accounts[key]["status"] = "closed"
+            self.accounts[account_id_in(event.stream)] = _account_row(event.stream, data)
+        elif is_account_stream(event.stream):
+            self._apply_to_account(event)
 
-    def write(self, directory: Path, organisation: str | None = None) -> list[Path]:
-        """`exchanges.csv` and `balances.csv` in `directory`, optionally for one organisation."""
-        directory.mkdir(parents=True, exist_ok=True)
+    def _apply_to_account(self, event: LogEvent) -> None:
+        data, row = event.data, self.accounts[account_id_in(event.stream)]
+        if move_by_event(row, event.type, int(data.get("minutes", 0))):
+            return
+        if event.type == "Account.LimitsChanged":
+            row.update(credit_limit=data["credit_limit"], max_balance=data["max_balance"])
+        elif event.type == "Account.Closed":
+            row["status"] = "closed"
+
+    def rows(self, organisation: str | None = None) -> tuple[list[Row], list[Row]]:
+        """The exchanges and the balances (by account id), optionally of one organisation."""
         exchanges = [r for r in self.exchanges.values() if _involves(r, organisation)]
         accounts = [r for r in self.accounts.values() if organisation in (None, r["organisation"])]
         for row in accounts:
             row["balance_hours"] = round(row["balance"] / 60, 2)
-        paths = [directory / "exchanges.csv", directory / "balances.csv"]
-        _write(paths[0], EXCHANGE_COLUMNS, exchanges)
-        _write(paths[1], BALANCE_COLUMNS, sorted(accounts, key=lambda r: str(r["account"])))
-        return paths
+        return exchanges, sorted(accounts, key=lambda r: str(r["account"]))
 
 
-def _exchange_row(exchange_id: str, data: dict[str, Any], recorded_at: str) -> dict[str, Any]:
+def _exchange_row(exchange_id: str, data: dict[str, Any], recorded_at: str) -> Row:
     return {
         "exchange_id": exchange_id,
         "status": data["status"],
@@ -111,9 +104,9 @@ def _exchange_row(exchange_id: str, data: dict[str, Any], recorded_at: str) -> d
     }
 
 
-def _account_row(account_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def _account_row(stream: str, data: dict[str, Any]) -> Row:
     return {
-        "account": account_id,
+        "account": account_id_in(stream),
         "organisation": data["organisation"],
         "ref": data["ref"],
         "kind": data["kind"],
@@ -126,22 +119,6 @@ def _account_row(account_id: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _involves(row: dict[str, Any], organisation: str | None) -> bool:
-    parties = (str(row["giver"]).split(":", 1)[0], str(row["receiver"]).split(":", 1)[0])
+def _involves(row: Row, organisation: str | None) -> bool:
+    parties = (organisation_of(str(row["giver"])), organisation_of(str(row["receiver"])))
     return organisation is None or organisation in parties
-
-
-def _write(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    with os.fdopen(open_private(path), "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row[column]) for column in columns])
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
