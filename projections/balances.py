@@ -88,6 +88,8 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
     for event in page.events:
         if event.type in TYPES and event.type != "Organisation.Registered":
             _change_account(accounts, event, opened)
+            changed_id = event.stream.removeprefix("account:")
+            page.account_states[event.position] = dict(accounts[changed_id])
     statements = [row for move in page.moves for row in _move(accounts, move)]
     new: list[tuple[Any, ...]] = []
     changed: list[tuple[Any, ...]] = []

@@ -50,7 +50,6 @@ STATUS_AFTER = {
     "Exchange.Expired": "expired",
     "Exchange.Reversed": "reversed",
     "Account.Opened": "open",
-    "Account.LimitsChanged": "open",
     "Account.Closed": "closed",
 }
 _INSERT = (
@@ -86,13 +85,12 @@ def _exchange_change(page: Page, event: LogEvent) -> list[tuple[Any, ...]]:
 
 def _account_change(page: Page, event: LogEvent) -> list[tuple[Any, ...]]:
     account_id = account_id_in(event.stream)
-    limits = event.data if "credit_limit" in event.data else page.accounts[account_id]
-    org, type_, status = (
-        organisation_of(account_id),
-        CHANGE_TYPES[event.type],
-        STATUS_AFTER[event.type],
-    )
-    credit_limit, max_balance = limits["credit_limit"], limits["max_balance"]
+    # As the balances left it just after this change: a limit changed later in the page is
+    # not this change's, and a closed account whose limits change stays closed.
+    after = page.account_states.get(event.position) or page.accounts[account_id]
+    org, type_ = organisation_of(account_id), CHANGE_TYPES[event.type]
+    status = STATUS_AFTER.get(event.type) or after["status"]
+    credit_limit, max_balance = after["credit_limit"], after["max_balance"]
     at = event.recorded_at
     return [
         (org, event.position, type_, at, None, account_id, status, credit_limit, max_balance, None)

@@ -63,6 +63,9 @@ class Page:
     recorded: set[str] = field(default_factory=set)  # exchanges new in this page
 
     accounts: dict[str, Row] = field(default_factory=dict)  # set by the balances
+    # Each account event's account as it stood just after it, by position (the balances):
+    # `accounts` stands after the whole page, and a later event may change it again.
+    account_states: dict[int, Row] = field(default_factory=dict)
 
     @classmethod
     def read(cls, lookups: Lookups, events: Sequence[LogEvent]) -> Page:

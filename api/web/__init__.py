@@ -12,6 +12,7 @@ from api.web import (
     routes_overview,
     routes_pending,
     routes_record,
+    routes_webhooks,
     routes_witnesses,
 )
 from api.web.pages import HERE, install_handlers
@@ -27,6 +28,7 @@ def install(app: FastAPI) -> None:
         routes_pending,
         routes_record,
         routes_witnesses,
+        routes_webhooks,
     ):
         app.include_router(module.router)
     app.mount("/app/static", StaticFiles(directory=HERE / "static"), name="web-static")

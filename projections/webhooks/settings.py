@@ -9,7 +9,7 @@ TIMEOUT_VAR = "TIMEBANK_WEBHOOK_TIMEOUT_SECONDS"
 RETRY_MAX_VAR = "TIMEBANK_WEBHOOK_RETRY_MAX_SECONDS"
 DISABLE_AFTER = 20
 """Consecutive failed attempts after which an endpoint is disabled: with pauses doubling from
-1 s to an hour, about nine hours of failures. A broker enables it again."""
+1 s to an hour, about eight hours of failures. A broker enables it again."""
 
 
 @dataclass(frozen=True)

@@ -113,10 +113,11 @@ class WebhookTable:
         return gone
 
     def enable(self, organisation: str, webhook_id: str) -> bool:
-        """Back on after being disabled: the change it stopped at is tried again at once."""
+        """Back on after being disabled: the change it stopped at is tried again at once.
+        Its attempts go on being counted, so the new ones are logged beside the old."""
         with self.view.transaction() as cursor:
             cursor.execute(
-                "UPDATE {webhooks} SET enabled = 1, failures = 0, attempts = 0,"
+                "UPDATE {webhooks} SET enabled = 1, failures = 0,"
                 " next_attempt_at = ? WHERE id = ? AND organisation = ?",
                 (wall_seconds(), webhook_id, organisation),
             )
@@ -170,6 +171,16 @@ class WebhookTable:
                         attempt.error,
                     ],
                 )
+
+    def last_delivered(self, webhook_id: str) -> Row | None:
+        """The latest change the endpoint acknowledged (`position`, `attempted_at`): the end
+        of its log, where only the failures since stand after it."""
+        rows = self.view.read(
+            "SELECT position, attempted_at FROM {webhook_deliveries}"
+            " WHERE webhook_id = ? AND delivered = 1 ORDER BY position DESC LIMIT 1",
+            (webhook_id,),
+        )
+        return rows[0] if rows else None
 
     def deliveries(self, webhook_id: str, limit: int = 100) -> list[Row]:
         """The latest attempts, newest first."""

@@ -2,7 +2,9 @@
 standard the projections are held to.
 
 Balances come from the accounts' own events (Earned, Spent and their reversals), statements
-and activity from the exchanges' events: two roads that must meet at the same numbers.
+and activity from the exchanges' events: two roads that must meet at the same numbers. The
+change feed is each organisation's list of those events, with the exchange or account as it
+stood just after each one.
 """
 
 from __future__ import annotations
@@ -27,6 +29,22 @@ STATUS = {
     "Exchange.Reversed": "reversed",
 }
 
+FEED = {
+    "Exchange.Recorded": "exchange.recorded",
+    "Exchange.Confirmed": "exchange.confirmed",
+    "Exchange.Rejected": "exchange.rejected",
+    "Exchange.Expired": "exchange.expired",
+    "Exchange.Reversed": "exchange.reversed",
+    "Account.Opened": "account.opened",
+    "Account.LimitsChanged": "account.limits_changed",
+    "Account.Closed": "account.closed",
+}
+EXCHANGE_SHOWN = (
+    *("id", "status", "giver", "receiver", "minutes", "service_date", "category", "note"),
+    *("recorded_at", "recorded_by", "recorded_by_key", "awaiting", "expires_on", "position"),
+)
+ACCOUNT_SHOWN = ("id", "organisation", "ref", "kind", "status", "credit_limit", "max_balance")
+
 
 @dataclass
 class Fold:
@@ -34,6 +52,7 @@ class Fold:
     accounts: dict[str, Row] = field(default_factory=dict)
     exchanges: dict[str, Row] = field(default_factory=dict)
     statements: dict[str, list[Row]] = field(default_factory=dict)
+    feeds: dict[str, list[Row]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, events: list[LogEvent]) -> Fold:
@@ -51,6 +70,27 @@ class Fold:
             self._account(event, name)
         elif kind == "Exchange":
             self._exchange(event)
+        if event.type in FEED:
+            self._feed(event, kind)
+
+    def _feed(self, event: LogEvent, kind: str) -> None:
+        """The change, in the feed of every organisation it concerns (once each)."""
+        change: Row = {
+            "position": event.position,
+            "type": FEED[event.type],
+            "recorded_at": event.recorded_at,
+        }
+        if kind == "Exchange":
+            exchange = self.exchanges[event.stream.removeprefix("exchange:")]
+            change["exchange"] = {k: exchange[k] for k in EXCHANGE_SHOWN}
+            parties = (exchange["giver"], exchange["receiver"])
+            organisations = {p.split(":")[0] for p in parties}
+        else:
+            account = self.accounts[event.stream.removeprefix("account:")]
+            change["account"] = {k: account[k] for k in ACCOUNT_SHOWN}
+            organisations = {account["organisation"]}
+        for org in organisations:
+            self.feeds.setdefault(org, []).append(change)
 
     def _account(self, event: LogEvent, name: str) -> None:
         account_id = event.stream.removeprefix("account:")
@@ -227,6 +267,14 @@ class Fold:
 
         ordered = sorted(self.exchanges.values(), key=lambda e: e["position"])
         return [self.exchange(e["id"], today) for e in ordered if keep(e)]
+
+    def changes(self, org: str, key: str | None = None) -> list[Row]:
+        """The organisation's feed; with `key`, the changes to exchanges that key recorded."""
+        return [
+            c
+            for c in self.feeds.get(org, [])
+            if key is None or c.get("exchange", {}).get("recorded_by_key") == key
+        ]
 
     def pending(self, org: str, today: date) -> list[Row]:
         return [

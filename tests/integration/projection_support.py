@@ -18,6 +18,7 @@ from tests.conftest import PG_ADMIN_URL, require_postgres
 from tests.integration.projection_fold import Fold
 from tests.unit.support import Clock
 
+Row = dict[str, Any]
 STATUSES = ("pending", "completed", "rejected", "expired", "reversed")
 
 
@@ -69,6 +70,7 @@ def assert_reads_equal_the_fold(reads: LedgerReadModels, fold: Fold, today: date
     _accounts(reads, fold)
     _activity(reads, fold, today)
     _exchanges(reads, fold, today)
+    _feeds(reads, fold)
 
 
 def _accounts(reads: LedgerReadModels, fold: Fold) -> None:
@@ -131,3 +133,23 @@ def _exchanges(reads: LedgerReadModels, fold: Fold, today: date) -> None:
     for org in fold.organisations:
         pending = every_page(lambda after, n, o=org: reads.pending(o, after, n), 2)
         assert pending == fold.pending(org, today)
+
+
+def every_change(reads: LedgerReadModels, org: str, key: str | None, limit: int) -> list[Row]:
+    """Follow the feed's cursor until a page comes back empty, with the cursor unmoved."""
+    items: list[Row] = []
+    after: str | None = None
+    while True:
+        page, following = reads.changes(org, after, limit, key)
+        if not page:
+            assert following == (after or "0")
+            return items
+        assert len(page) <= limit
+        items += page
+        after = following
+
+
+def _feeds(reads: LedgerReadModels, fold: Fold) -> None:
+    for org in fold.organisations:
+        for key in (None, "k1", "k2"):
+            assert every_change(reads, org, key, 3) == fold.changes(org, key), (org, key)

@@ -148,3 +148,20 @@ def test_on_an_existing_ledger_the_first_pass_records_every_overdue_expiry(
     views.runner.run_once()
     assert [views.read_models.exchange(i)["status"] for i in ids] == ["expired"] * 7  # type: ignore[index]
     assert summary(feed_of(views, "south"))[-7:] == [("exchange.expired", "expired")] * 7
+
+
+def test_an_account_change_shows_the_account_as_it_stood_just_after_it(
+    make_ledger: Callable[..., Ledger],
+) -> None:
+    """Closed, then its limit changed, in one page of the projection: the closing shows the
+    old limit, and the account stays closed after the new one."""
+    ledger = make_ledger()
+    views = projections.build(ledger)
+    north, _ = two_partners(ledger)
+    ledger.close_account(north[0], "north")
+    ledger.change_limits(north[0], "north", credit_limit=900)
+    accounts = [c["account"] for c in feed_of(views, "north")[-2:]]
+    assert [(a["status"], a["credit_limit"]) for a in accounts] == [
+        ("closed", 600),
+        ("closed", 900),
+    ]
