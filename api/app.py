@@ -109,6 +109,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     opened: Ledger | None = None
     if app.state.ledger is None:
         opened = await run_in_threadpool(_patiently, lambda: _open(app))
+    app.state.ledger.conflict_listeners.append(app.state.metrics.write_conflict)
     if app.state.settings.admin_key is None:
         key = await run_in_threadpool(app.state.ledger.ensure_admin_key)
         if key is not None:
@@ -117,6 +118,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        app.state.ledger.conflict_listeners.remove(app.state.metrics.write_conflict)
         if opened is not None:
             _close(app.state.read_models)
             opened.close()
