@@ -7,11 +7,14 @@ reads are then timed over HTTP: the summary of a calendar year, and the accounts
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
+import sqlite3
 import statistics
 import time
 from datetime import date
+from pathlib import Path
 
 import httpx
 
@@ -54,6 +57,20 @@ def _exchange(pick: random.Random, accounts: int, day: date) -> ExchangeRequest:
     giver = pick.randrange(accounts)
     receiver = (giver + pick.randrange(1, accounts)) % accounts
     return ExchangeRequest(f"{ORG}:a{giver}", f"{ORG}:a{receiver}", 30, day, "garden")
+
+
+def wait_for_every_projection(path: Path, position: int, timeout: float = 600) -> None:
+    """Until every projection (the audit chain and the tree too) has reached `position`, so
+    the reads are not timed against a projection worker catching up on the other core.
+    (Not `timebank replay`: under a loaded machine its SQLite writer timed out.)"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+            row = db.execute("SELECT min(position) FROM projection_tracking").fetchone()
+        if row is not None and row[0] is not None and row[0] >= position:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the projections did not reach position {position}")
 
 
 def summary_p99_ms(client: httpx.Client, key: str, year: int, reads: int) -> float:

@@ -184,10 +184,10 @@ def _reports(sizes: dict[str, int]) -> Results:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         position = reports.fill(url, sizes["report_accounts"], sizes["report_exchanges"], year)
-        replay.replay(url, position, Path(tmp))  # every read model at the head, quickly
         with server.running(url, workers=1, tmp=Path(tmp)) as running:
             key = http.broker_key(running, reports.ORG)
             http.wait_for_projections(running, key, position, f"{reports.ORG}:a0")
+            reports.wait_for_every_projection(Path(tmp) / "bench.sqlite3", position)
             with httpx.Client(base_url=running.url, timeout=600) as client:
                 summary = reports.summary_p99_ms(client, key, year, sizes["report_reads"])
                 reports.signed_in(client, key)

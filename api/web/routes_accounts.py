@@ -20,7 +20,7 @@ from projections.broker_reads import SHOW, SORT_KEYS, AccountQuery
 router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
 Text = Annotated[str, Query(max_length=200)]
 PAGE, STATEMENT_PAGE, PARTNERS = 50, 25, 50
-EXPORT_PAGE = 5000
+EXPORT_PAGE = 1000
 SORT_LABELS = {
     "ref": "Ref",
     "balance": "Balance",
