@@ -122,10 +122,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     opened: Ledger | None = None
     if app.state.ledger is None:
         opened = await run_in_threadpool(_patiently, lambda: _open(app))
+    app.state.ledger.conflict_listeners.append(app.state.metrics.write_conflict)
     await run_in_threadpool(_bootstrap_admin_key, app.state.ledger, app.state.settings)
     try:
         yield
     finally:
+        app.state.ledger.conflict_listeners.remove(app.state.metrics.write_conflict)
         if opened is not None:
             _close(app.state.read_models)
             opened.close()

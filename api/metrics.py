@@ -89,6 +89,16 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
+        self.conflicts = Counter(
+            "timebank_write_conflicts",
+            "Commits that met a version conflict with another process and were tried again",
+            registry=self.registry,
+        )
+        self.retried = Counter(
+            "timebank_write_retries",
+            "Writes (an exchange each, or another command) prepared again after a conflict",
+            registry=self.registry,
+        )
         self.positions = PositionCollector(positions)
         self.registry.register(self.positions)
 
@@ -99,6 +109,11 @@ class Metrics:
 
     def exchange_recorded(self, status: str, count: int = 1) -> None:
         self.exchanges.labels(status).inc(count)
+
+    def write_conflict(self, writes: int) -> None:
+        """A `Ledger.conflict_listeners` callback."""
+        self.conflicts.inc()
+        self.retried.inc(writes)
 
     def render(self) -> bytes:
         """With several worker processes, counters are summed across them from shared files."""

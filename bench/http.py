@@ -36,6 +36,13 @@ request = function()
   return wrk.format("GET", path, {{["Authorization"] = "Bearer {key}"}})
 end
 """
+PROOF_SCRIPT = """
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+request = function()
+  local path = string.format("/v1/audit/proofs/inclusion?position=%d", math.random(1, {last}))
+  return wrk.format("GET", path, {{["Authorization"] = "Bearer {key}"}})
+end
+"""
 REPORT = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %d %.3f %.3f\\n", summary.requests, summary.duration,
@@ -88,12 +95,22 @@ def _batch_item(giver: int, offset: int) -> dict[str, object]:
     return {"giver": f"{ORG}:m{g}", "receiver": f"{ORG}:m{(g + offset) % ACCOUNTS}", "minutes": 1}
 
 
-def wait_for_projections(server: Server, key: str, position: int, timeout: float = 600) -> None:
+def broker_key(server: Server, organisation: str) -> str:
+    admin = {"Authorization": f"Bearer {server.admin_key}"}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        answer = client.post("/v1/keys", headers=admin,
+                             json={"role": "broker", "organisation": organisation})  # fmt: skip
+        return str(_ok(answer)["key"])
+
+
+def wait_for_projections(
+    server: Server, key: str, position: int, account: str = f"{ORG}:m0", timeout: float = 600
+) -> None:
     broker = {"Authorization": f"Bearer {key}"}
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=server.url, timeout=30, headers=broker) as client:
         while time.monotonic() < deadline:
-            answer = client.get(f"/v1/accounts/{ORG}:m0", params={"min_position": position})
+            answer = client.get(f"/v1/accounts/{account}", params={"min_position": position})
             if answer.status_code == 200:
                 return
     raise RuntimeError(f"the read models did not reach position {position}")
@@ -109,6 +126,21 @@ def read_load(server: Server, key: str, seconds: int, connections: int = 4) -> L
     # One untimed second first: the pool opens its connections and prepares its statements.
     _wrk(server, script, 1, connections)
     return _wrk(server, script, seconds, connections)
+
+
+def proof_load(server: Server, last: int, seconds: int, connections: int = 4) -> Load:
+    """Inclusion proofs of events at random positions up to `last` (checkpointed already)."""
+    script = PROOF_SCRIPT.format(last=last, key=server.admin_key)
+    _wrk(server, script, 1, connections)
+    return _wrk(server, script, seconds, connections)
+
+
+def metric_total(server: Server, name: str) -> float:
+    """The sum of a metric's samples in `/metrics` (over its labels and processes)."""
+    admin = {"Authorization": f"Bearer {server.admin_key}"}
+    text = httpx.get(f"{server.url}/metrics", headers=admin, timeout=30).text
+    found = re.findall(rf"^{re.escape(name)}(?:{{[^}}]*}})? ([0-9.e+]+)$", text, re.MULTILINE)
+    return sum(float(value) for value in found)
 
 
 def _wrk(server: Server, script: str, seconds: int, connections: int) -> Load:

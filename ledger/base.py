@@ -19,7 +19,7 @@ from domain.rules import split_account_id
 from ledger.ports import utc_now
 from ledger.postgres import creating_tables
 from ledger.recorder import LedgerRecorder
-from ledger.retry import LoadedStreams, until_committed
+from ledger.retry import ConflictListener, LoadedStreams, until_committed
 from ledger.settings import Database, database_url, parse_database_url
 from ledger.transcoder import OrjsonTranscoder
 from ledger.writer import SingleWriter
@@ -69,6 +69,8 @@ class LedgerBase(Application[str]):
         self.database = database or parse_database_url(database_url())
         self.clock = clock
         self.commit_listeners: list[Callable[[int], None]] = []
+        self.conflict_listeners: list[ConflictListener] = []
+        """Told of each version conflict with another process (`/metrics` counts them)."""
         self.writer = SingleWriter()
         tables = creating_tables if self.database.is_postgres else _no_lock
         with tables(self.database.env):
@@ -183,9 +185,9 @@ class LedgerBase(Application[str]):
         again, and a million of them would push every account out."""
         self.loaded.evict({a.id for a in aggregates if a is not None and not _kept(a)})
 
-    def until_committed(self, command: Callable[[], T]) -> T:
+    def until_committed(self, command: Callable[[], T], writes: int = 1) -> T:
         """Run a command here, on the writer thread, until it commits without a conflict."""
-        return until_committed(command, self.loaded)
+        return until_committed(command, self.loaded, self.conflict_listeners, writes)
 
     def _retrying(self, command: Callable[[], T]) -> T:
         """Run a command on the writer thread until it commits without a conflict."""

@@ -111,7 +111,8 @@ class GroupCommit:
         outcomes: list[Outcome] = [None] * len(jobs)
         todo, judged_fresh = list(range(len(jobs))), set[int]()
         while todo:
-            finished = self.store.until_committed(partial(self._commit_round, jobs, todo, outcomes))
+            attempt = partial(self._commit_round, jobs, todo, outcomes)
+            finished = self.store.until_committed(attempt, writes=len(todo))
             # A refusal may rest on an account cached before another process changed it;
             # accounts saved in this round were proven current, the others are reloaded.
             stale = {i: touched - finished.saved for i, touched in finished.refused.items()}

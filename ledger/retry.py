@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from eventsourcing.persistence import IntegrityError
@@ -50,8 +50,18 @@ class LoadedStreams:
                 self._cache.get(stream, evict=True)
 
 
-def until_committed(command: Callable[[], T], loaded: LoadedStreams) -> T:
-    """Run `command` until it commits without a conflict, or give up with `Conflict`."""
+ConflictListener = Callable[[int], None]
+"""Told of each conflict with another process, with the number of writes it sends round again."""
+
+
+def until_committed(
+    command: Callable[[], T],
+    loaded: LoadedStreams,
+    listeners: Sequence[ConflictListener] = (),
+    writes: int = 1,
+) -> T:
+    """Run `command` until it commits without a conflict, or give up with `Conflict`.
+    `writes`: how many writes (exchanges, say) the command holds, for `listeners`."""
     refreshed = False
     for attempt in range(MAX_ATTEMPTS):
         loaded.touched().clear()
@@ -59,6 +69,8 @@ def until_committed(command: Callable[[], T], loaded: LoadedStreams) -> T:
             return command()
         except IntegrityError:
             loaded.evict(loaded.touched())
+            for listener in listeners:
+                listener(writes)
             back_off(attempt)
         except LedgerError:
             # Aggregates are changed in place: a refused command may have changed some.

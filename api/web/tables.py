@@ -25,6 +25,7 @@ ACCOUNT_COLUMNS = (
     "credit_limit", "max_balance", "over_limit", "only_gives", "only_receives", "last_activity",
 )  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_CHUNK = 1000
 
 
 def report_rows(summary: Row, period: Period) -> Iterator[tuple[Any, ...]]:
@@ -43,33 +44,38 @@ def report_rows(summary: Row, period: Period) -> Iterator[tuple[Any, ...]]:
 
 
 def account_row(account: Row) -> tuple[Any, ...]:
-    given, received = account["given"], account["received"]
-    values = {
-        **account,
-        "account": account["id"],
-        "balance_hours": round(account["balance"] / 60, 2),
-        "only_gives": given > 0 and received == 0,
-        "only_receives": received > 0 and given == 0,
-    }
-    return tuple(values[column] for column in ACCOUNT_COLUMNS)
+    given, received, balance = account["given"], account["received"], account["balance"]
+    return (
+        account["id"], account["ref"], account["kind"], account["status"], balance,
+        round(balance / 60, 2), given, received, account["credit_limit"],
+        account["max_balance"], account["over_limit"], given > 0 and received == 0,
+        received > 0 and given == 0, account["last_activity"],
+    )  # fmt: skip
 
 
-def csv_text(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
-    """Rows as CSV text, a row at a time (a long list streams instead of piling up)."""
+def csv_text(rows: Iterable[tuple[Any, ...]], chunk: int = CSV_CHUNK) -> Iterator[str]:
+    """Rows as CSV text, `chunk` rows at a time: a long list streams instead of piling up,
+    and each piece is worth its trip through the server (a piece a row ran at 10,000 rows/s)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
+    writerow = csv.writer(buffer, lineterminator="\r\n").writerow
+    for count, row in enumerate(rows, 1):
+        writerow([_cell(value) for value in row])
+        if count % chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def _cell(value: Any) -> Any:
+    kind = type(value)  # by exact type: the common cells (numbers, plain text) pass first
+    if kind is int:
+        return value
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_START) else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
     return value
