@@ -46,9 +46,13 @@ def refused_lines(err: str, path: str) -> set[int]:
     return {int(line.split(":")[1]) for line in err.splitlines() if line.startswith(f"{path}:")}
 
 
+def full_id(ref: str) -> str:
+    """As the import reads a row: a bare ref is riverside's."""
+    return ref if ":" in ref else f"riverside:{ref}"
+
+
 def account_ids(rows: list[tuple[str, str, int]]) -> list[tuple[str, str]]:
-    """Giver and receiver of each row as the import reads them: bare refs are riverside's."""
-    return [tuple(r if ":" in r else f"riverside:{r}" for r in row[:2]) for row in rows]  # type: ignore[misc]
+    return [(full_id(giver), full_id(receiver)) for giver, receiver, _ in rows]
 
 
 def refused_by_the_ledger(
@@ -76,8 +80,7 @@ def refused_by_the_ledger(
 def balances(url: str) -> dict[str, int]:
     ledger = Ledger(parse_database_url(url))
     found = {}
-    for ref in ("a", "b", "c", "new-1", "new-2", "oakwood:p-1"):
-        account_id = ref if ":" in ref else f"riverside:{ref}"
+    for account_id in map(full_id, ("a", "b", "c", "new-1", "new-2", "oakwood:p-1")):
         with contextlib.suppress(LedgerError):
             found[account_id] = ledger.get_account(account_id).balance
     ledger.close()
