@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.accounts import UNSET, AccountUseCases
+from ledger.batch_check import BatchCheck, Opening
 from ledger.exchanges import ExchangeUseCases
 from ledger.records import (
     AccountRecord,
@@ -26,12 +27,14 @@ __all__ = [
     "SESSION_SECONDS",
     "UNSET",
     "AccountRecord",
+    "BatchCheck",
     "BatchRecord",
     "Database",
     "ExchangeRecord",
     "ExchangeRequest",
     "IssuedKey",
     "Ledger",
+    "Opening",
     "OrganisationRecord",
     "Principal",
     "parse_database_url",

@@ -30,6 +30,26 @@ class Unset:
 UNSET: Final = Unset()
 
 
+def new_account(
+    organisation: Organisation,
+    ref: str,
+    kind: str = "person",
+    credit_limit: int | None = None,
+    max_balance: int | Unset | None = UNSET,
+) -> Account:
+    """A new account of the organisation, not yet saved; limits default to the organisation's."""
+    limit = organisation.credit_limit if credit_limit is None else credit_limit
+    cap = organisation.max_balance if isinstance(max_balance, Unset) else max_balance
+    return Account(
+        id=account_stream(f"{organisation.org}:{ref}"),
+        organisation=organisation.org,
+        ref=ref,
+        kind=kind,
+        credit_limit=check_credit_limit(limit),
+        max_balance=check_max_balance(cap),
+    )
+
+
 class AccountUseCases(LedgerBase):
     def register_organisation(
         self,
@@ -76,19 +96,9 @@ class AccountUseCases(LedgerBase):
 
         def attempt() -> AccountRecord:
             organisation = self._organisation(org)
-            limit = organisation.credit_limit if credit_limit is None else credit_limit
-            cap = organisation.max_balance if isinstance(max_balance, Unset) else max_balance
-            account_id = f"{org}:{ref}"
-            if self._find(account_stream(account_id), Account) is not None:
-                raise Conflict(f"account '{account_id}' already exists")
-            account = Account(
-                id=account_stream(account_id),
-                organisation=org,
-                ref=ref,
-                kind=kind,
-                credit_limit=check_credit_limit(limit),
-                max_balance=check_max_balance(cap),
-            )
+            if self._find(account_stream(f"{org}:{ref}"), Account) is not None:
+                raise Conflict(f"account '{org}:{ref}' already exists")
+            account = new_account(organisation, ref, kind, credit_limit, max_balance)
             return self._account_record(account, self._save(account))
 
         return self._retrying(attempt)

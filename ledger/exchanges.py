@@ -1,4 +1,4 @@
-"""Exchange use cases: record (one or a batch), confirm, reject, expire, reverse."""
+"""Exchange use cases: record (one or a batch), check a batch, confirm, reject, expire, reverse."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from domain.errors import (
 from domain.exchange import Exchange, Provenance, Terms, exchange_stream, is_exchange_stream
 from domain.rules import check_reason, split_account_id
 from ledger.base import LedgerBase
+from ledger.batch_check import BatchCheck, Opening, ScratchAccounts, check_each
 from ledger.group_commit import Author, ExchangeJob, ExchangeSteps, GroupCommit, Workspace
 from ledger.idempotency import batch_item_id, fingerprint
 from ledger.keyed_ids import IdKey, KeyedId, keyed_id
@@ -81,6 +82,20 @@ class ExchangeUseCases(LedgerBase):
         author = Author(organisation, Provenance(recorded_by_key=key_id))
         key = None if idem_id is None else _BatchKey(idem_id, idempotency_key or "", content)
         return self._retrying(lambda: self._record_batch(author, requests, key))
+
+    def check_batch(
+        self, organisation: str, requests: list[ExchangeRequest], opening: Opening | None = None
+    ) -> BatchCheck:
+        """What `record_batch` would refuse, every item's refusal rather than the first, and
+        nothing recorded. Of any length: an import checks its whole file at once."""
+        author = Author(organisation, Provenance())
+
+        def attempt() -> BatchCheck:
+            accounts = ScratchAccounts(self._organisation(organisation), opening)
+            return check_each(self._prepare, author, requests, accounts)
+
+        check: BatchCheck = self.writer.call(attempt)
+        return check
 
     def confirm_exchange(self, exchange_id: str, organisation: str | None) -> ExchangeRecord:
         """The awaited organisation confirms; balances move now and limits are checked now."""

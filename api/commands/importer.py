@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.imports.checks import Checker
+from api.imports.checks import Options, Verdict, check_rows
 from api.imports.formats import FORMATS, FileProblem, read_rows
 from api.imports.recording import Chunk, already_recorded, chunks_of, record
 from api.imports.rows import Item, Problem, Reading, parse_row
 from api.progress import progress_bar
-from domain.errors import LedgerError, UnknownOrganisation
+from domain.errors import InvalidRequest, LedgerError, UnknownOrganisation
 from ledger import Ledger
 
 EPILOG = "Columns and mappings: docs/migrating.md. Exit status: 0 done, 1 refused, 2 unusable."
@@ -63,6 +63,7 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     chunks: list[Chunk] = field(default_factory=list)
     done: set[int] = field(default_factory=set)  # chunks that an earlier run recorded
+    verdict: Verdict = field(default_factory=Verdict)  # the ledger's, on the other chunks
 
     def rows_done(self) -> int:
         return sum(len(c.items) for c in self.chunks if c.index in self.done)
@@ -78,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         return _import(ledger, args, text)
     except UnknownOrganisation as error:
         return _fail(f"{error.detail}; register it first (POST /v1/organisations)", 2)
+    except InvalidRequest as error:  # of the options, before any row
+        return _fail(f"--credit-limit: {error.detail}", 2)
     except FileProblem as error:
         return _fail(f"{args.file}: {error}", 1)
     finally:
@@ -86,42 +89,44 @@ def run(args: argparse.Namespace) -> int:
 
 def _import(ledger: Ledger, args: argparse.Namespace, text: str) -> int:
     org = args.organisation
-    checker = Checker(ledger, org, args.create_accounts, args.credit_limit)
+    ledger.get_organisation(org)  # an unknown organisation is refused before any row
+    options = Options(org, args.create_accounts, args.credit_limit)
+    options.opening()  # so is a --credit-limit the ledger would refuse
     rows = read_rows(text, args.format)
     reading = Reading(org, ledger.today(), args.date_format, keep_notes=not args.no_notes)
-    outcome = judge(ledger, checker, [parse_row(row, reading) for row in rows])
+    outcome = judge(ledger, options, [parse_row(row, reading) for row in rows])
     if outcome.problems:
         for problem in sorted(outcome.problems, key=lambda p: p.line):
             print(f"{args.file}:{problem.line}: {problem.message}", file=sys.stderr)
         bad = len({p.line for p in outcome.problems})
         return _fail(f"Nothing recorded: {bad} of {len(rows)} rows refused.", 1)
     if args.dry_run:
-        print(f"Dry run of {args.file}, nothing recorded: {_summary(checker, outcome)}")
+        print(f"Dry run of {args.file}, nothing recorded: {_summary(outcome)}")
         return 0
-    for account_id, kind in sorted(checker.new_accounts.items()):
+    for account_id, kind in sorted(outcome.verdict.new_accounts.items()):
         ledger.open_account(org, account_id.split(":", 1)[1], kind, credit_limit=args.credit_limit)
     position = _record(ledger, org, outcome, args.file)
     if position is None:
         return 1
-    print(f"Imported {args.file}: {_summary(checker, outcome)} Last position: {position}.")
+    print(f"Imported {args.file}: {_summary(outcome)} Last position: {position}.")
     return 0
 
 
-def judge(ledger: Ledger, checker: Checker, parsed: list[Item | Problem]) -> Outcome:
-    """Every row's verdict, in file order; chunks an earlier run recorded are not judged again."""
+def judge(ledger: Ledger, options: Options, parsed: list[Item | Problem]) -> Outcome:
+    """Every row's verdict, in file order, by the ledger; chunks an earlier run recorded
+    are not judged again."""
     outcome = Outcome(problems=[p for p in parsed if isinstance(p, Problem)])
     outcome.chunks = chunks_of([p for p in parsed if isinstance(p, Item)])
     with progress_bar() as progress:
         task = progress.add_task("Checking rows", total=sum(len(c.items) for c in outcome.chunks))
         for chunk in outcome.chunks:
-            if already_recorded(ledger, checker.organisation, chunk):
+            if already_recorded(ledger, options.organisation, chunk):
                 outcome.done.add(chunk.index)
-            else:
-                for item in chunk.items:
-                    message = checker.check(item)
-                    if message is not None:
-                        outcome.problems.append(Problem(item.line, message))
-            progress.advance(task, len(chunk.items))
+                progress.advance(task, len(chunk.items))
+        todo = [item for c in outcome.chunks if c.index not in outcome.done for item in c.items]
+        outcome.verdict = check_rows(ledger, options, todo)
+        outcome.problems += outcome.verdict.problems
+        progress.advance(task, len(todo))
     return outcome
 
 
@@ -154,14 +159,15 @@ def _stopped(chunk: Chunk, chunks: int) -> None:
     )
 
 
-def _summary(checker: Checker, outcome: Outcome) -> str:
-    new = checker.completed + checker.pending
+def _summary(outcome: Outcome) -> str:
+    verdict = outcome.verdict
+    new = verdict.completed + verdict.pending
     done = outcome.rows_done()
     if new == 0 and done:
         return f"nothing new: all {done} row(s) were recorded by an earlier run."
     text = (
-        f"{new} new exchange(s), {checker.completed} completed and {checker.pending} awaiting"
-        f" confirmation by another organisation; {len(checker.new_accounts)} new account(s)."
+        f"{new} new exchange(s), {verdict.completed} completed and {verdict.pending} awaiting"
+        f" confirmation by another organisation; {len(verdict.new_accounts)} new account(s)."
     )
     if done:
         text += f" {done} row(s) were recorded by an earlier run and are not recorded again."

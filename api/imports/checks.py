@@ -1,111 +1,88 @@
-"""Judge every row against the ledger before anything is recorded.
+"""Every row judged by the ledger before anything is recorded, told in the import's words.
 
 A file is recorded in chunks of up to 1,000 rows, one transaction each, so the ledger
-alone cannot make a whole file all or nothing. Instead every row is judged first, in file
-order, by the ledger's own rules (accounts, organisations, limits, balances carried from
-row to row), and recording starts only when no row is refused.
+alone cannot make a whole file all or nothing. Instead the ledger checks every row first,
+in file order (`Ledger.check_batch`: its own rules, balances carried from row to row,
+nothing recorded), and recording starts only when no row is refused. The import judges
+nothing itself: it passes the ledger's refusals on, with a hint where it has one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from api.imports.rows import Item
-from domain.errors import UnknownAccount
+from api.imports.rows import Item, Problem
+from domain.errors import LedgerError
 from domain.rules import organisation_of
-from ledger import Ledger
+from ledger import Ledger, Opening
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the import may do beyond recording: open its organisation's missing accounts."""
+
+    organisation: str
+    create_accounts: bool
+    credit_limit: int | None = None  # of the accounts it opens; None: the organisation's
+
+    def opening(self) -> Opening | None:
+        return Opening(self.credit_limit) if self.create_accounts else None
 
 
 @dataclass
-class Slot:
-    """An account as the import will leave it."""
-
-    organisation: str
-    open: bool
-    balance: int
-    credit_limit: int
-    max_balance: int | None
+class Verdict:
+    problems: list[Problem] = field(default_factory=list)
+    new_accounts: dict[str, str] = field(default_factory=dict)  # account id -> kind
+    completed: int = 0
+    pending: int = 0  # awaiting confirmation by another organisation
 
 
-class Checker:
-    def __init__(
-        self, ledger: Ledger, organisation: str, create_accounts: bool, credit_limit: int | None
-    ) -> None:
-        defaults = ledger.get_organisation(organisation)
-        self.ledger = ledger
-        self.organisation = organisation
-        self.create_accounts = create_accounts
-        self.new_limit = defaults.credit_limit if credit_limit is None else credit_limit
-        self.new_cap = defaults.max_balance
-        self.slots: dict[str, Slot] = {}
-        self.new_accounts: dict[str, str] = {}  # account id -> kind
-        self.completed = 0
-        self.pending = 0
-
-    def check(self, item: Item) -> str | None:
-        """What the ledger would say against this row, or None; a fine row moves balances."""
-        request = item.request
-        parties = (request.giver, request.receiver)
-        if self.organisation not in (organisation_of(p) for p in parties):
-            return f"neither {request.giver} nor {request.receiver} belongs to {self.organisation}"
-        giver = self._slot(request.giver, item.kinds[0])
-        receiver = self._slot(request.receiver, item.kinds[1])
-        if isinstance(giver, str) or isinstance(receiver, str):
-            return "; ".join(s for s in (giver, receiver) if isinstance(s, str))
-        closed = [p for p, s in zip(parties, (giver, receiver), strict=True) if not s.open]
-        if closed:
-            return f"account {closed[0]} is closed"
-        if giver.organisation != receiver.organisation:
-            self.pending += 1  # balances move when the other organisation confirms
-            return None
-        refusal = _limit_refusal(request.giver, giver, request.receiver, receiver, request.minutes)
-        if refusal is None:
-            giver.balance += request.minutes
-            receiver.balance -= request.minutes
-            self.completed += 1
-        return refusal
-
-    def _slot(self, account_id: str, kind: str | None) -> Slot | str:
-        if account_id in self.slots:
-            return self.slots[account_id]
-        try:
-            record = self.ledger.get_account(account_id)
-        except UnknownAccount:
-            return self._new_slot(account_id, kind)
-        slot = Slot(
-            record.organisation,
-            record.status == "open",
-            record.balance,
-            record.credit_limit,
-            record.max_balance,
-        )
-        self.slots[account_id] = slot
-        return slot
-
-    def _new_slot(self, account_id: str, kind: str | None) -> Slot | str:
-        organisation = organisation_of(account_id)
-        if organisation != self.organisation:
-            return f"no account {account_id} (an import opens its own organisation's accounts only)"
-        if not self.create_accounts:
-            return f"no account {account_id} (open it first, or import with --create-accounts)"
-        self.new_accounts[account_id] = kind or "person"
-        slot = Slot(organisation, True, 0, self.new_limit, self.new_cap)
-        self.slots[account_id] = slot
-        return slot
+def check_rows(ledger: Ledger, options: Options, items: list[Item]) -> Verdict:
+    """What the ledger would say against each row, recording nothing."""
+    requests = [item.request for item in items]
+    check = ledger.check_batch(options.organisation, requests, options.opening())
+    problems = [
+        Problem(items[refusal.extra["index"]].line, told(refusal, options))
+        for refusal in check.refusals
+    ]
+    new_accounts = _kinds(items, check.opened)
+    return Verdict(problems, new_accounts, check.completed, check.pending)
 
 
-def _limit_refusal(
-    giver_id: str, giver: Slot, receiver_id: str, receiver: Slot, minutes: int
-) -> str | None:
-    if receiver.balance - minutes < -receiver.credit_limit:
-        return (
-            f"{receiver_id} would go to {receiver.balance - minutes} minutes, below its credit"
-            f" limit of -{receiver.credit_limit} (raise the account's limit first; accounts an"
-            " import opens take --credit-limit)"
-        )
-    if giver.max_balance is not None and giver.balance + minutes > giver.max_balance:
-        return (
-            f"{giver_id} would go to {giver.balance + minutes} minutes, above its maximum"
-            f" balance of {giver.max_balance}"
-        )
-    return None
+def told(refusal: LedgerError, options: Options) -> str:
+    """The ledger's refusal, with what the person importing can do about it."""
+    hint = HINTS.get(refusal.code)
+    return hint(refusal, options) if hint else refusal.detail
+
+
+def _unknown_account(refusal: LedgerError, options: Options) -> str:
+    account = refusal.extra.get("account")
+    if account is None:
+        return refusal.detail
+    if organisation_of(account) != options.organisation:
+        return f"no account {account} (an import opens its own organisation's accounts only)"
+    return f"no account {account} (open it first, or import with --create-accounts)"
+
+
+def _below_credit_limit(refusal: LedgerError, options: Options) -> str:
+    return (
+        f"{refusal.detail} (raise the account's limit first; accounts an import opens take"
+        " --credit-limit)"
+    )
+
+
+HINTS: dict[str, Callable[[LedgerError, Options], str]] = {
+    "unknown_account": _unknown_account,
+    "credit_limit_exceeded": _below_credit_limit,
+}
+
+
+def _kinds(items: list[Item], opened: list[str]) -> dict[str, str]:
+    """The kind of each account the import opens: as the first row naming it says."""
+    kinds: dict[str, str | None] = {}
+    for item in items:
+        parties = (item.request.giver, item.request.receiver)
+        for party, kind in zip(parties, item.kinds, strict=True):
+            kinds.setdefault(party, kind)
+    return {account: kinds.get(account) or "person" for account in opened}
