@@ -55,7 +55,7 @@ def log_key(caller: Caller, log: LogDep) -> Response:
     return Response(log.log_key() + "\n", media_type=TEXT)
 
 
-@router.get("/v1/audit/log/keys")
+@router.get("/v1/audit/log/keys", responses=errors())
 def log_key_history(caller: Caller, log: LogDep) -> dict[str, Any]:
     """The signing key's history: every rotation, each new key announced under the old one
     and signed by both (`docs/auditors.md`). Empty while the first key is in force."""
