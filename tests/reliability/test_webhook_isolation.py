@@ -87,7 +87,9 @@ def test_a_stuck_and_a_hostile_endpoint_cost_a_working_one_nothing(
         arrived.setdefault(r.change["position"], r.at)
     latencies = sorted(arrived[p] - committed[p] for p in committed if p not in paced)
     unqueued = sorted(arrived[p] - committed[p] for p in paced)
-    assert [r.change["position"] for r in working.accepted()] == sorted(committed)
+    # At least once, in order: a 2xx slower than the 0.3 s timeout (a loaded machine) is
+    # retried, so a change may come twice, but the first arrivals keep the log's order.
+    assert list(arrived) == sorted(committed)
     states = {row["id"]: row for row in worker.table.of("north")}
     assert states[good]["cursor"] == max(committed)
     assert states[huge]["cursor"] > 0  # a 2xx with an endless body is acknowledged, not read
