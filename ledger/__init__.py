@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ledger.accounts import UNSET, AccountUseCases
 from ledger.exchanges import ExchangeUseCases
+from ledger.personal import ErasureRecord, PersonalDataUseCases
 from ledger.records import (
     AccountRecord,
     BatchRecord,
@@ -18,7 +19,9 @@ from ledger.settings import Database, parse_database_url
 from ledger.witnesses import WitnessUseCases
 
 
-class Ledger(SessionUseCases, AccountUseCases, ExchangeUseCases, WitnessUseCases):
+class Ledger(
+    SessionUseCases, PersonalDataUseCases, AccountUseCases, ExchangeUseCases, WitnessUseCases
+):
     """The time-credit ledger shared by partner organisations."""
 
 
@@ -28,6 +31,7 @@ __all__ = [
     "AccountRecord",
     "BatchRecord",
     "Database",
+    "ErasureRecord",
     "ExchangeRecord",
     "ExchangeRequest",
     "IssuedKey",
