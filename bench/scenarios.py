@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import dblimit, http, replay, server, writes
+from bench import dblimit, http, notes, replay, server, writes
 from bench.pg import PgTarget, default_target, wait_for_every_projection
 
 Results = dict[str, Any]
@@ -36,6 +36,7 @@ def run_all(sizes: dict[str, int], only: list[str] | None = None) -> Results:
         ("db_limit", lambda: _db_limit(target, sizes)),
         ("sequential", lambda: _sequential(target, sizes)),
         ("history", lambda: _history(target, sizes)),
+        ("notes", lambda: notes.notes_figures(target, sizes)),
         ("http_postgres", lambda: _http_postgres(target, sizes)),
         ("http_sqlite", lambda: _http_sqlite(sizes)),
     ]
@@ -159,6 +160,7 @@ TARGETS: list[tuple[str, str, Callable[[Results], bool | None]]] = [
     ("balance_p99_ms_1m", "<= 5 and <= 1.5 x 10k",
      lambda r: r["balance_p99_ms_1m"] <= min(5, 1.5 * r["balance_p99_ms_10k"])),
     ("post_history_ratio", ">= 0.9", lambda r: r["post_history_ratio"] >= 0.9),
+    ("post_notes_ratio", ">= 0.9", lambda r: r["post_notes_ratio"] >= 0.9),
     ("server_rss_mb", "<= 300", lambda r: r["server_rss_mb"] <= 300),
     ("replay_rss_mb", "<= 500", lambda r: r["replay_rss_mb"] <= 500),
 ]  # fmt: skip

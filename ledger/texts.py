@@ -25,6 +25,7 @@ from ledger.data_key import FileKeyProvider, KeyProvider
 from ledger.personal_tables import KEYS, PersonalTables
 
 LIVE_SECONDS = 30.0
+JUST_SEALED_MAX = 10_000
 NOTE = "note"
 REASON = "reason"
 Row = dict[str, Any]
@@ -60,6 +61,7 @@ class TextVault:
         self._clock = clock
         self._lock = threading.Lock()
         self._live: dict[str, tuple[str, bytes, float]] = {}  # account -> key id, key, since
+        self._just_sealed: dict[str, str] = {}  # envelope -> text, until the writer answers
 
     def provider(self) -> KeyProvider:
         """Made on first use: tools that seal and open nothing make no key file."""
@@ -72,7 +74,11 @@ class TextVault:
             return None
         giver_id, giver_key = self.live_key(giver)
         receiver_id, receiver_key = self.live_key(receiver)
-        return sealing.seal(text, (giver_id, giver_key, receiver_id, receiver_key), place.aad())
+        sealed = sealing.seal(text, (giver_id, giver_key, receiver_id, receiver_key), place.aad())
+        if len(self._just_sealed) > JUST_SEALED_MAX:  # answers that never came (refusals)
+            self._just_sealed.clear()
+        self._just_sealed[sealed] = text
+        return sealed
 
     def live_key(self, account: str) -> tuple[str, bytes]:
         """The key the account's new texts are sealed with; made if it has none."""
@@ -96,7 +102,9 @@ class TextVault:
     ) -> tuple[str | None, bool]:
         """The text and whether it is erased: (text, False), or (None, True) when its keys
         are gone. A text stored in clear, before texts were sealed, reads as it is.
-        `held`: the writer may use the keys it holds (it just sealed with them)."""
+        `held`: the writer, answering what it just recorded, may use what it holds."""
+        if held and value is not None and (text := self._just_sealed.pop(value, None)):
+            return text, False
         return self.open_all([(value, place)], held=held)[0]
 
     def open_all(
