@@ -39,8 +39,8 @@ CHANGE_TYPES = {
     "Account.Opened": "account.opened",
     "Account.LimitsChanged": "account.limits_changed",
     "Account.Closed": "account.closed",
-    # "Account.Erased": "account.erased" belongs here once erasure is recorded as an event;
-    # `_account_change` then needs only the status it leaves ("erased").
+    # The account's notes, reasons and display name were erased; the account stays as it was.
+    "Account.PersonalDataErased": "account.erased",
 }
 STATUS_AFTER = {
     "Exchange.Confirmed": "completed",
@@ -88,7 +88,7 @@ def _account_change(page: Page, event: LogEvent) -> list[tuple[Any, ...]]:
     org, type_, status = (
         organisation_of(account_id),
         CHANGE_TYPES[event.type],
-        STATUS_AFTER[event.type],
+        STATUS_AFTER.get(event.type) or page.accounts[account_id]["status"],
     )
     credit_limit, max_balance = limits["credit_limit"], limits["max_balance"]
     at = event.recorded_at

@@ -209,3 +209,32 @@ def test_data_keys_are_wrapped_and_never_stored_in_clear(ledger: Ledger) -> None
     assert rows
     assert key.hex() not in str(rows)
     assert base64.b64encode(key).decode() not in str(rows)
+
+
+def test_erase_finalise_leaves_the_write_ahead_log_empty(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, timebank: Callable[..., Result]
+) -> None:
+    monkeypatch.setenv("TIMEBANK_DATABASE_URL", sqlite_url)
+    ledger = Ledger(parse_database_url(sqlite_url))
+    try:
+        record_history(ledger)
+        ledger.set_display_name("north:ann", "north", NAME)
+        wal = Path(urlparse(sqlite_url).path[1:] + "-wal")
+        assert wal.stat().st_size > 0
+        done = timebank("erase", "finalise")
+        assert (done.code, done.out.strip()) == (0, "write-ahead log checkpointed and truncated")
+        assert wal.stat().st_size == 0
+    finally:
+        ledger.close()
+
+
+def test_the_change_feed_tells_the_account_s_organisation_of_an_erasure(ledger: Ledger) -> None:
+    record_history(ledger)
+    built = projections.build(ledger)
+    ledger.erase_personal_data("north:ann", "north", None, lambda ids: 0)
+    built.runner.run_once()
+    changes, _ = built.read_models.changes("north", None, 1000)
+    last = changes[-1]
+    assert last["type"] == "account.erased"
+    assert (last["account"]["id"], last["account"]["status"]) == ("north:ann", "open")
+    assert built.read_models.account("north:ann")["status"] == "open"
