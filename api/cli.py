@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from api.commands import audit, demo, importer, projections, serve, witness
+from api.commands import audit, demo, erase, importer, projections, serve, witness
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Timebank Ledger: an auditable shared record of time credits.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, projections, audit, demo, importer, witness):
+    for module in (serve, projections, audit, demo, importer, witness, erase):
         module.register(commands)
     return parser
 

@@ -10,15 +10,17 @@ DATABASE_URL = "TIMEBANK_DATABASE_URL"
 ADMIN_KEY = "TIMEBANK_ADMIN_KEY"
 SIGNING_KEY = "TIMEBANK_SIGNING_KEY"
 ID_KEY = "TIMEBANK_ID_KEY"
+DATA_KEY = "TIMEBANK_DATA_KEY"
 LOG_LEVEL = "TIMEBANK_LOG_LEVEL"
 WEBHOOK_KEY = "TIMEBANK_WEBHOOK_KEY"
 
 CONTRACT = (DATABASE_URL, ADMIN_KEY, SIGNING_KEY)
 """What the public contract promises to configure a deployment with."""
 
-DEPLOYMENT = (*CONTRACT, ID_KEY, LOG_LEVEL, WEBHOOK_KEY)
+DEPLOYMENT = (*CONTRACT, ID_KEY, DATA_KEY, LOG_LEVEL, WEBHOOK_KEY)
 """What docker-compose.yml may set: the contract's variables, the secret of keyed exchange
-ids (every API process and the importer must share it), the log level, and the key that
+ids (every API process and the importer must share it), the master key of personal data
+(every API process must share it), the log level, and the key that
 seals webhook secrets (the API seals them, the projection worker opens them)."""
 
 ENVIRONMENT: dict[str, str] = {
@@ -26,6 +28,7 @@ ENVIRONMENT: dict[str, str] = {
     ADMIN_KEY: "the operator's key (>= 32 characters; revokes a generated one); unset: generated",
     SIGNING_KEY: "path of the Ed25519 PEM key that signs audit checkpoints (default var/)",
     ID_KEY: "path of the secret that turns Idempotency-Keys into exchange ids (default var/)",
+    DATA_KEY: "path of the master key that wraps the keys of notes and reasons (default var/)",
     LOG_LEVEL: "DEBUG, INFO (default), WARNING or ERROR",
     "TIMEBANK_MAX_BODY_BYTES": "largest request body the API accepts (default 1 MiB)",
     "TIMEBANK_READY_MAX_LAG": "/readyz fails while read models trail by more events (1000)",

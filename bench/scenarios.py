@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import ceiling, dblimit, http, replay, reports, server, writes
+from bench import ceiling, dblimit, http, notes, replay, reports, server, writes
 from bench.pg import PgTarget, default_target, wait_for_every_projection
 
 Results = dict[str, Any]
@@ -42,6 +42,7 @@ def run_all(sizes: dict[str, int], only: list[str] | None = None) -> Results:
         ("sequential", lambda: _sequential(target, sizes)),
         ("history", lambda: _history(target, sizes)),
         ("ceiling", lambda: _ceiling(sizes)),
+        ("notes", lambda: notes.notes_figures(target, sizes)),
         ("http_postgres", lambda: _http_postgres(target, sizes)),
         ("http_2proc", lambda: _http_2proc(target, sizes)),
         ("http_sqlite", lambda: _http_sqlite(sizes)),
@@ -223,6 +224,7 @@ TARGETS: list[tuple[str, str, Callable[[Results], bool | None]]] = [
     ("accounts_csv_rows_per_s", ">= 100000", lambda r: r["accounts_csv_rows_per_s"] >= 100_000),
     ("proof_p99_ms_1m", "<= 10", lambda r: r["proof_p99_ms_1m"] <= 10),
     ("post_history_ratio", ">= 0.9", lambda r: r["post_history_ratio"] >= 0.9),
+    ("post_notes_ratio", ">= 0.9", lambda r: r["post_notes_ratio"] >= 0.9),
     ("server_rss_mb", "<= 300", lambda r: r["server_rss_mb"] <= 300),
     ("replay_rss_mb", "<= 500", lambda r: r["replay_rss_mb"] <= 500),
 ]  # fmt: skip

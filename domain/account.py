@@ -139,3 +139,15 @@ class Account(LedgerAggregate):
     @event("Closed")
     def close(self) -> None:
         self.status = "closed"
+
+    @event("PersonalDataErased")
+    def record_erasure(
+        self, notes_erased: int, keys_erased: int, name_erased: bool, request_ref: str | None
+    ) -> None:
+        """Counts and a reference only: what was erased is named nowhere in the log."""
+        self.personal_data_erased = True
+
+    @property
+    def was_erased(self) -> bool:
+        # Accounts loaded from snapshots taken before erasure existed lack the attribute.
+        return bool(getattr(self, "personal_data_erased", False))

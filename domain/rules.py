@@ -22,6 +22,8 @@ NOTE_MAX = 500
 REASON_MAX = 500
 NAME_MAX = 200
 LABEL_MAX = 200
+DISPLAY_NAME_MAX = 100
+REQUEST_REF_MAX = 100
 # Free text may hold any printable character, newlines and tabs, but no other control code:
 # a NUL cannot be stored in a Postgres TEXT column, and escape sequences would reach the
 # terminals and spreadsheets that show exports. The API's schemas use the same pattern.
@@ -132,6 +134,25 @@ def check_label(label: str | None) -> str | None:
     if not isinstance(label, str) or len(label) > LABEL_MAX:
         raise InvalidRequest(f"label must be at most {LABEL_MAX} characters", field="label")
     return check_text(label, "label")
+
+
+def check_display_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > DISPLAY_NAME_MAX:
+        raise InvalidRequest(
+            f"display_name must be 1 to {DISPLAY_NAME_MAX} characters", field="display_name"
+        )
+    return check_text(name, "display_name")
+
+
+def check_request_ref(ref: str | None) -> str | None:
+    """An erasure request's reference (a case number), never the requester's details."""
+    if ref is None:
+        return None
+    if not isinstance(ref, str) or not ref.strip() or len(ref) > REQUEST_REF_MAX:
+        raise InvalidRequest(
+            f"request_ref must be 1 to {REQUEST_REF_MAX} characters", field="request_ref"
+        )
+    return check_text(ref, "request_ref")
 
 
 def check_text(text: str, field: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger.accounts import UNSET, AccountUseCases
 from ledger.batch_check import BatchCheck, Opening
 from ledger.exchanges import ExchangeUseCases
+from ledger.personal import ErasureRecord, PersonalDataUseCases
 from ledger.records import (
     AccountRecord,
     BatchRecord,
@@ -19,7 +20,9 @@ from ledger.settings import Database, parse_database_url
 from ledger.witnesses import WitnessUseCases
 
 
-class Ledger(SessionUseCases, AccountUseCases, ExchangeUseCases, WitnessUseCases):
+class Ledger(
+    SessionUseCases, PersonalDataUseCases, AccountUseCases, ExchangeUseCases, WitnessUseCases
+):
     """The time-credit ledger shared by partner organisations."""
 
 
@@ -30,6 +33,7 @@ __all__ = [
     "BatchCheck",
     "BatchRecord",
     "Database",
+    "ErasureRecord",
     "ExchangeRecord",
     "ExchangeRequest",
     "IssuedKey",

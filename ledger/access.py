@@ -15,8 +15,9 @@ from domain.access import ROLES, AccessKey, key_stream
 from domain.base import LedgerCreated
 from domain.errors import Conflict, Forbidden, InvalidRequest
 from domain.rules import check_label, check_organisation_id
-from ledger.base import LedgerBase
 from ledger.key_checks import KeyChecks
+from ledger.personal import PersonalStore
+from ledger.personal_tables import LABELS
 from ledger.records import IssuedKey, Principal
 
 KEY_PREFIX = "tbk"
@@ -41,7 +42,7 @@ def parse_key(key: str) -> tuple[str, str] | None:
     return key_id, secret
 
 
-class AccessUseCases(LedgerBase):
+class AccessUseCases(PersonalStore):
     def issue_key(
         self, role: str, organisation: str | None = None, label: str | None = None
     ) -> IssuedKey:
@@ -116,6 +117,10 @@ class AccessUseCases(LedgerBase):
     def _issued_keys(self) -> dict[str, Any]:
         return {}
 
+    @cached_property
+    def _labels(self) -> dict[str, str | None]:
+        return {}
+
     def _principal(self, key_id: str, secret: str, last: StoredEvent | None) -> Principal | None:
         principal = self._key_principal(key_id, last)
         issued: Any = self._issued_keys.get(key_stream(key_id))
@@ -135,7 +140,9 @@ class AccessUseCases(LedgerBase):
             if not isinstance(issued, LedgerCreated):
                 return None
             self._issued_keys[stream] = issued
-        return Principal(key_id, issued.role, issued.organisation, issued.label)
+            # Keys issued before labels left the log carry theirs in the event.
+            self._labels[stream] = getattr(issued, "label", None) or self.key_label(key_id)
+        return Principal(key_id, issued.role, issued.organisation, self._labels.get(stream))
 
     def _issue(
         self, key_id: str, role: str, organisation: str | None, label: str | None
@@ -145,9 +152,11 @@ class AccessUseCases(LedgerBase):
             id=key_stream(key_id),
             role=role,
             organisation=organisation,
-            label=label,
+            label=None,  # free text: kept beside the log, not in it
             secret_hash=hash_secret(secret),
         )
+        if label is not None:
+            self.personal_tables.put(LABELS, key_id, label)
         try:
             position = self._save(record)
         except IntegrityError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -21,17 +21,18 @@ from domain.errors import (
 )
 from domain.exchange import Exchange, Provenance, Terms, exchange_stream, is_exchange_stream
 from domain.rules import check_reason, split_account_id
-from ledger.base import LedgerBase
 from ledger.batch_check import BatchCheck, Opening, ScratchAccounts, check_each
 from ledger.group_commit import Author, ExchangeJob, ExchangeSteps, GroupCommit, Workspace
-from ledger.idempotency import batch_item_id, fingerprint
+from ledger.idempotency import batch_item_id, fingerprint, keyed_fingerprint
 from ledger.keyed_ids import IdKey, KeyedId, keyed_id
+from ledger.personal import PersonalStore
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
+from ledger.texts import REASON, Place, note_place
 
 MAX_BATCH = 1000
 
 
-class ExchangeUseCases(LedgerBase):
+class ExchangeUseCases(PersonalStore):
     def __init__(self, *args: Any, id_key: bytes | None = None, **kwargs: Any) -> None:
         """`id_key`: the secret of keyed ids; by default `TIMEBANK_ID_KEY`'s file."""
         self.id_key = IdKey(id_key)  # first, so that a wrong TIMEBANK_ID_KEY stops the start
@@ -77,7 +78,7 @@ class ExchangeUseCases(LedgerBase):
         """All or nothing; each item sees the balances left by the items before it."""
         if not 1 <= len(requests) <= MAX_BATCH:
             raise InvalidRequest(f"a batch holds 1 to {MAX_BATCH} exchanges")
-        content = fingerprint([r.canonical() for r in requests])
+        content = self._fingerprint([r.canonical() for r in requests])
         idem_id = None if idempotency_key is None else self._keyed_id(organisation, idempotency_key)
         author = Author(organisation, Provenance(recorded_by_key=key_id))
         key = None if idem_id is None else _BatchKey(idem_id, idempotency_key or "", content)
@@ -115,7 +116,7 @@ class ExchangeUseCases(LedgerBase):
 
         def attempt() -> ExchangeRecord:
             exchange = self._party_exchange(exchange_id, organisation)
-            exchange.reject(organisation, reason, self.today())
+            exchange.reject(organisation, self._sealed_reason(exchange, reason), self.today())
             return self._record_of(exchange, self._save(exchange))
 
         return self._retrying(attempt)
@@ -139,7 +140,8 @@ class ExchangeUseCases(LedgerBase):
         def attempt() -> ExchangeRecord:
             exchange = self._party_exchange(exchange_id, organisation)
             giver, receiver = self._account(exchange.giver), self._account(exchange.receiver)
-            rules_of_exchange.reverse(exchange, giver, receiver, organisation, reason)
+            sealed = self._sealed_reason(exchange, reason)
+            rules_of_exchange.reverse(exchange, giver, receiver, organisation, sealed)
             return self._record_of(exchange, self._save(giver, receiver, exchange))
 
         return self._retrying(attempt)
@@ -157,12 +159,23 @@ class ExchangeUseCases(LedgerBase):
         idempotency_key: str | None,
         key_id: str | None,
     ) -> ExchangeJob:
-        content = fingerprint(request.canonical())
+        content = self._fingerprint(request.canonical())
         idem_id = None
         if idempotency_key is not None:
             idem_id = self._keyed_id(organisation, idempotency_key)
         author = Author(organisation, Provenance(key_id, idempotency_key, content))
         return ExchangeJob(author, request, idem_id)
+
+    def _fingerprint(self, content: object) -> str:
+        """Keyed, so that a fingerprint in the log confirms no guessed note."""
+        return keyed_fingerprint(self.id_key.secret(), content)
+
+    def _sealed_reason(self, exchange: Exchange, reason: str) -> str:
+        """The reason sealed for the exchange's next event, the one that will carry it."""
+        place = Place(exchange.id, exchange.version + 1, REASON)
+        sealed = self.texts.seal(reason, exchange.giver, exchange.receiver, place)
+        assert sealed is not None, "a reason is never None"
+        return sealed
 
     def _keyed_id(self, organisation: str, idempotency_key: str) -> KeyedId:
         return keyed_id(self.id_key.secret(), organisation, idempotency_key)
@@ -203,7 +216,8 @@ class ExchangeUseCases(LedgerBase):
         self, author: Author, requests: list[ExchangeRequest], key: _BatchKey | None
     ) -> BatchRecord:
         if key is not None:
-            replay = self._replayed_batch(key.id, key.fingerprint)
+            legacy = fingerprint([r.canonical() for r in requests])
+            replay = self._replayed_batch(key.id, (key.fingerprint, legacy))
             if replay is not None:
                 return replay
         accounts = Workspace()
@@ -242,6 +256,8 @@ class ExchangeUseCases(LedgerBase):
         giver = accounts.load(request.giver, self._account)
         receiver = accounts.load(request.receiver, self._account)
         recorded_by = self._organisation(author.organisation)
+        sealed = self.texts.seal(terms.note, terms.giver, terms.receiver, note_place(exchange_id))
+        terms = replace(terms, note=sealed)
         return rules_of_exchange.record(
             exchange_id, terms, giver, receiver, recorded_by, author.provenance, today
         )
@@ -264,11 +280,13 @@ class ExchangeUseCases(LedgerBase):
             raise IdempotencyKeyReused("this Idempotency-Key was used for a batch")
         original = self._fresh_version(stream, 1)
         assert original is not None, "a keyed stream found is an exchange's"
-        if original.fingerprint != job.author.provenance.fingerprint:
+        sent = job.author.provenance.fingerprint
+        if original.fingerprint != sent and original.fingerprint != _legacy(job.request):
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         return self._record_of(original, self.recorder.position_of(stream, 1), replayed=True)
 
-    def _replayed_batch(self, key_id: UUID, content: str) -> BatchRecord | None:
+    def _replayed_batch(self, key_id: UUID, content: tuple[str, str]) -> BatchRecord | None:
+        """`content`: the body's fingerprint, keyed and as it was before keys."""
         stream = self._keyed_stream(key_id)
         if stream is None:
             return None
@@ -276,7 +294,7 @@ class ExchangeUseCases(LedgerBase):
             raise IdempotencyKeyReused("this Idempotency-Key was used for a single exchange")
         batch = self._fresh(stream)
         assert batch is not None, "a keyed stream found is a batch's"
-        if batch.fingerprint != content:
+        if batch.fingerprint not in content:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         records = []
         for exchange_id in batch.exchange_ids:
@@ -300,6 +318,7 @@ class ExchangeUseCases(LedgerBase):
     ) -> ExchangeRecord:
         # A replay answers as the first answer did, whatever happened to the exchange since.
         status = exchange.status if replayed else exchange.status_on(self.today())
+        note, erased = self.texts.open(exchange.note, note_place(exchange.exchange_id), held=True)
         return ExchangeRecord(
             id=exchange.exchange_id,
             status=status,
@@ -308,13 +327,19 @@ class ExchangeUseCases(LedgerBase):
             minutes=exchange.minutes,
             service_date=exchange.service_date,
             category=exchange.category,
-            note=exchange.note,
+            note=note,
+            note_erased=erased,
             recorded_at=exchange.created_on,
             recorded_by=exchange.recorded_by,
             recorded_by_key=exchange.recorded_by_key,
             position=position,
             replayed=replayed,
         )
+
+
+def _legacy(request: ExchangeRequest) -> str:
+    """The unkeyed fingerprint exchanges were recorded with before fingerprints were keyed."""
+    return fingerprint(request.canonical())
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from pathlib import Path
 
 PRIVATE = 0o600
@@ -32,3 +33,19 @@ def create_private(path: Path) -> None:
     database, and gives its -wal and -shm files the database file's mode."""
     with contextlib.suppress(FileExistsError):
         os.close(open_private(path, exclusive=True))
+
+
+def create_secret(path: Path, secret: bytes) -> bool:
+    """Write a secret file readable by its owner only, unless one is there already: False
+    then, and the caller reads the one a concurrent first start wrote."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    with os.fdopen(open_private(temporary, exclusive=True), "wb") as file:
+        file.write(secret + b"\n")
+    try:
+        os.link(temporary, path)  # atomic: fails if another process got there first
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink()
+    return True

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from cryptography.hazmat.primitives import hashes, hmac
 
 from domain.errors import InvalidRequest
+from ledger.files import create_secret
 
 ID_KEY_VAR = "TIMEBANK_ID_KEY"
 DEFAULT_ID_KEY_PATH = Path("var") / "id-key"
@@ -96,16 +97,5 @@ def _read(path: Path) -> bytes:
 
 def _create(path: Path) -> bytes:
     """Write the secret readable by its owner only; a concurrent first start keeps one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(SECRET_BYTES).encode()
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(secret + b"\n")
-    try:
-        os.link(temporary, path)  # atomic: fails if another process got there first
-    except FileExistsError:
-        return _read(path)
-    finally:
-        temporary.unlink()
-    return secret
+    return secret if create_secret(path, secret) else _read(path)

@@ -44,6 +44,7 @@ class ExchangeRecord:
     position: int
     recorded_by_key: str | None = None
     replayed: bool = False
+    note_erased: bool = False
 
 
 @dataclass(frozen=True)

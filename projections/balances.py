@@ -51,8 +51,15 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS {day_positions} (day TEXT PRIMARY KEY, position BIGINT NOT NULL)",
 )
 DROPS = ("organisations", "accounts", "statements", "day_positions")
+# Account.PersonalDataErased changes no balance; it is followed for the change feed.
 TYPES = frozenset(
-    {"Organisation.Registered", "Account.Opened", "Account.LimitsChanged", "Account.Closed"}
+    {
+        "Organisation.Registered",
+        "Account.Opened",
+        "Account.LimitsChanged",
+        "Account.Closed",
+        "Account.PersonalDataErased",
+    }
 )
 
 _ACCOUNT_FIELDS = tuple(c.strip() for c in ACCOUNT_COLUMNS.split(","))
@@ -153,7 +160,7 @@ def _change_account(accounts: dict[str, Row], event: LogEvent, opened: Counter[s
         accounts[account_id].update(
             credit_limit=data["credit_limit"], max_balance=data["max_balance"]
         )
-    else:
+    elif event.type == "Account.Closed":
         accounts[account_id]["status"] = "closed"
 
 

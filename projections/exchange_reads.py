@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from domain.exchange import status_on
+from ledger.sealing import PREFIX as SEALED_PREFIX
 from projections.columns import EXCHANGE_COLUMNS
 from projections.derived_sql import EXPIRED_BY, STILL_PENDING
 from projections.paging import Page, check_limit, page_of, position_after
@@ -26,6 +27,17 @@ _SELECT = f"SELECT {EXCHANGE_COLUMNS} FROM {{exchanges}}"  # noqa: S608
 def exchange(view: ViewStore, exchange_id: str, today: date) -> Row | None:
     rows = view.read(f"{_SELECT} WHERE id = ?", (exchange_id,))
     return _shaped(rows[0], today) if rows else None
+
+
+def sealed_notes(view: ViewStore, account_id: str, key_ids: set[str]) -> int:
+    """The account's exchanges whose note is sealed under one of its keys `key_ids`: the
+    envelope names the giver's key, then the receiver's (ledger/sealing.py)."""
+    rows = view.read(
+        "SELECT giver, note FROM {exchanges} WHERE (giver = ? OR receiver = ?) AND note LIKE ?",
+        (account_id, account_id, f"{SEALED_PREFIX}%"),
+    )
+    own = [str(r["note"]).split(".")[1 if r["giver"] == account_id else 2] for r in rows]
+    return sum(1 for key_id in own if key_id in key_ids)
 
 
 def _shaped(row: Row, today: date) -> Row:

@@ -41,8 +41,8 @@ CHANGE_TYPES = {
     "Account.Opened": "account.opened",
     "Account.LimitsChanged": "account.limits_changed",
     "Account.Closed": "account.closed",
-    # "Account.Erased": "account.erased" belongs here once erasure is recorded as an event;
-    # `_account_change` then needs only the status it leaves ("erased").
+    # The account's notes, reasons and display name were erased; the account stays as it was.
+    "Account.PersonalDataErased": "account.erased",
 }
 STATUS_AFTER = {
     "Exchange.Confirmed": "completed",

@@ -63,9 +63,12 @@ class ReadModels(Protocol):
         with service_date in [start, end] (reversed ones count as never having happened)."""
 
     def exchange(self, exchange_id: str) -> Row | None:
-        """{id, status, giver, receiver, minutes, service_date, category, note, recorded_at,
-        recorded_by, recorded_by_key, awaiting, expires_on, position}; a pending exchange past
-        its expiry reads as "expired"."""
+        """{id, status, giver, receiver, minutes, service_date, category, note, note_erased,
+        recorded_at, recorded_by, recorded_by_key, awaiting, expires_on, position}; a pending
+        exchange past its expiry reads as "expired"; an erased note reads None."""
+
+    def sealed_notes(self, account_id: str, key_ids: set[str]) -> int:
+        """How many of the account's exchanges hold a note sealed under one of these keys."""
 
     def exchanges(
         self,

@@ -11,12 +11,16 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from ledger.ports import utc_today
+from ledger.sealing import is_sealed
 from projections import account_reads, activity_reads, exchange_reads, faults, feed_reads
 from projections.base import LedgerProjection
 from projections.faults import Fault
 from projections.paging import Page
 from projections.queries import Row
 from projections.store import ViewStore
+
+# Opens the notes of exchange rows in place (ledger/texts.py `TextVault.open_rows`).
+OpenNotes = Callable[[list[Row]], None]
 
 
 class LedgerReadModels:
@@ -25,8 +29,10 @@ class LedgerReadModels:
         view: ViewStore,
         projections: Sequence[LedgerProjection],
         today: Callable[[], date] = utc_today,
+        open_notes: OpenNotes | None = None,
     ) -> None:
         self.view = view
+        self.open_notes = open_notes or _unreadable
         self.projections = list(projections)
         self.today = today
         self.on_close: list[Callable[[], None]] = []
@@ -79,7 +85,14 @@ class LedgerReadModels:
         return activity_reads.summary(self.view, organisation, start, end)
 
     def exchange(self, exchange_id: str) -> Row | None:
-        return exchange_reads.exchange(self.view, exchange_id, self.today())
+        row = exchange_reads.exchange(self.view, exchange_id, self.today())
+        if row is not None:
+            self.open_notes([row])
+        return row
+
+    def sealed_notes(self, account_id: str, key_ids: set[str]) -> int:
+        """How many of the account's exchanges hold a note sealed under one of these keys."""
+        return exchange_reads.sealed_notes(self.view, account_id, key_ids)
 
     def exchanges(
         self,
@@ -91,21 +104,38 @@ class LedgerReadModels:
         after: str | None = None,
         limit: int = 100,
     ) -> Page:
-        return exchange_reads.exchanges(
-            self.view,
-            self.today(),
-            account=account,
-            status=status,
-            organisation=organisation,
-            recorded_by_key=recorded_by_key,
-            after=after,
-            limit=limit,
+        return self._opened(
+            exchange_reads.exchanges(
+                self.view,
+                self.today(),
+                account=account,
+                status=status,
+                organisation=organisation,
+                recorded_by_key=recorded_by_key,
+                after=after,
+                limit=limit,
+            )
         )
 
     def pending(self, organisation: str, after: str | None, limit: int) -> Page:
-        return exchange_reads.pending(self.view, organisation, after, limit, self.today())
+        return self._opened(
+            exchange_reads.pending(self.view, organisation, after, limit, self.today())
+        )
 
     def changes(
         self, organisation: str, after: str | None, limit: int, key: str | None = None
     ) -> tuple[list[Row], str]:
-        return feed_reads.changes(self.view, organisation, after, limit, key)
+        found, cursor = feed_reads.changes(self.view, organisation, after, limit, key)
+        self.open_notes([change["exchange"] for change in found if "exchange" in change])
+        return found, cursor
+
+    def _opened(self, page: Page) -> Page:
+        self.open_notes(page[0])
+        return page
+
+
+def _unreadable(rows: list[Row]) -> None:
+    """Without the ledger's keys (an offline replay), a sealed note reads as unreadable."""
+    for row in rows:
+        sealed = is_sealed(row["note"])
+        row["note"], row["note_erased"] = (None, True) if sealed else (row["note"], False)

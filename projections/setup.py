@@ -61,8 +61,10 @@ def build(
     tree = TransparencyTree(view, indexes=indexes)
     witness_keys = WitnessKeys(view, indexes=indexes)
     runner = Runner(recorder, [views, chain, tree, witness_keys], page=page)
-    today = source.today if isinstance(source, Ledger) else None
-    reads = LedgerReadModels(view, [views], today) if today else LedgerReadModels(view, [views])
+    if isinstance(source, Ledger):
+        reads = LedgerReadModels(view, [views], source.today, source.texts.open_rows)
+    else:
+        reads = LedgerReadModels(view, [views])
     return Projections(view, views, chain, tree, runner, reads, witness_keys)
 
 

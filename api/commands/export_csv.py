@@ -14,6 +14,7 @@ from typing import Any
 
 from ledger import Ledger
 from ledger.files import open_private
+from ledger.texts import note_place
 from projections.spreadsheets import BALANCE_COLUMNS, EXCHANGE_COLUMNS, Tables, all_events
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,12 +23,20 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def write_spreadsheets(ledger: Ledger, directory: Path, organisation: str | None) -> list[Path]:
     """`exchanges.csv` and `balances.csv` in `directory`, optionally for one organisation."""
     tables = Tables(all_events(ledger.recorder), ledger.today())
+    _open_notes(ledger, list(tables.exchanges.values()))
     exchanges, accounts = tables.rows(organisation)
     directory.mkdir(parents=True, exist_ok=True)
     paths = [directory / "exchanges.csv", directory / "balances.csv"]
     _write(paths[0], EXCHANGE_COLUMNS, exchanges)
     _write(paths[1], BALANCE_COLUMNS, accounts)
     return paths
+
+
+def _open_notes(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
+    """The spreadsheets are the organisations' own records: notes in clear, erased ones empty."""
+    places = [(row["note"], note_place(str(row["exchange_id"]))) for row in rows]
+    for row, (text, _) in zip(rows, ledger.texts.open_all(places), strict=True):
+        row["note"] = text
 
 
 def export_spreadsheets(directory: Path, organisation: str | None) -> int:

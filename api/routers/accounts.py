@@ -22,6 +22,10 @@ from api.schemas.accounts import (
     AccountRead,
     AccountUpdate,
     AccountWritten,
+    Erasure,
+    ErasureRequest,
+    Profile,
+    ProfileUpdate,
     Reciprocity,
     Statement,
 )
@@ -66,6 +70,7 @@ def get_account(
     account_id: AccountIdPath,
     caller: Caller,
     read: ReadsDep,
+    ledger: LedgerDep,
     on: Annotated[IsoDate | None, Query(alias="as_of", description=AS_OF)] = None,
     at_position: Annotated[
         int | None, Query(ge=0, le=MAX_POSITION, description=AT_POSITION)
@@ -89,7 +94,42 @@ def get_account(
         row = read.models.account(account_id, at_position=at_position, as_of=on)
     if row is None:
         raise UnknownAccount(f"no account '{account_id}'")
-    return {**row, "as_of_position": position}
+    name = ledger.display_names([account_id]).get(account_id) if _names(caller, row) else None
+    return {**row, "display_name": name, "as_of_position": position}
+
+
+@router.put("/{account_id}/profile", response_model=Profile, responses=errors(403, 404))
+def set_profile(
+    account_id: AccountIdPath, body: ProfileUpdate, caller: Manager, ledger: LedgerDep
+) -> Row:
+    """Give the account a display name (broker, admin): kept outside the event log."""
+    name = ledger.set_display_name(account_id, _own(caller), body.display_name)
+    return {"id": account_id, "display_name": name}
+
+
+@router.post("/{account_id}/erase", response_model=Erasure, responses=errors(403, 404))
+def erase_account(
+    account_id: AccountIdPath,
+    caller: Manager,
+    ledger: LedgerDep,
+    read: ReadsDep,
+    body: ErasureRequest | None = None,
+) -> Row:
+    """Erase the account's personal data (broker, admin): every note and reason of its
+    exchanges, in every organisation, and its display name. Balances and history stay."""
+    request_ref = body.request_ref if body is not None else None
+
+    def count(key_ids: set[str]) -> int:
+        read.wait(ledger.head_position())  # so that the count sees every note recorded
+        return read.models.sealed_notes(account_id, key_ids)
+
+    record = ledger.erase_personal_data(account_id, _own(caller), request_ref, count)
+    return {
+        "account": record.account,
+        "notes_erased": record.notes_erased,
+        "already_erased": record.already_erased,
+        "position": record.position,
+    }
 
 
 @router.get("/{account_id}/statement", response_model=Statement, responses=errors(403, 404))
@@ -147,6 +187,13 @@ def _acting_for(caller: Principal, named: str | None) -> str:
 def _own(caller: Principal) -> str | None:
     """The organisation a broker is confined to; None lets the operator act on any."""
     return None if caller.role == "admin" else caller.organisation
+
+
+def _names(caller: Principal, row: Row) -> bool:
+    """Display names are for the account's organisation's brokers and the operator."""
+    return caller.role == "admin" or (
+        caller.role == "broker" and caller.organisation == row["organisation"]
+    )
 
 
 def _may_read_account(caller: Principal, account_id: str) -> None:

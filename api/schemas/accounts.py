@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -17,6 +17,7 @@ from api.schemas.common import (
     Public,
     Request,
 )
+from domain.rules import DISPLAY_NAME_MAX, PRINTABLE, REQUEST_REF_MAX
 
 Kind = Literal["person", "organisation", "pot"]
 
@@ -65,7 +66,42 @@ class AccountWritten(AccountPublic):
 
 
 class AccountRead(AccountPublic):
+    display_name: str | None = Field(
+        None, description="Only for the account's organisation's brokers and the operator"
+    )
     as_of_position: AsOfPosition
+
+
+class ProfileUpdate(Request):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"display_name": "Ann P."}}
+    )
+
+    display_name: Annotated[
+        str, Field(min_length=1, max_length=DISPLAY_NAME_MAX, pattern=PRINTABLE)
+    ] = Field(description="Kept outside the event log; erased with the account's notes")
+
+
+class Profile(Public):
+    id: str
+    display_name: str
+
+
+class ErasureRequest(Request):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"request_ref": "DSAR-2025-017"}}
+    )
+
+    request_ref: (
+        Annotated[str, Field(min_length=1, max_length=REQUEST_REF_MAX, pattern=PRINTABLE)] | None
+    ) = Field(None, description="Your case reference, recorded with the erasure")
+
+
+class Erasure(Public):
+    account: str
+    notes_erased: int = Field(description="Notes made unreadable now (0 when already erased)")
+    already_erased: bool = Field(description="Nothing was left to erase")
+    position: Position
 
 
 class AccountPage(Public):

@@ -69,6 +69,9 @@ class ExchangePublic(Public):
     service_date: date
     category: str | None
     note: str | None
+    note_erased: bool = Field(
+        False, description="The note or reasons were erased at a data subject's request"
+    )
     recorded_at: datetime
     recorded_by: str = Field(description="The organisation that recorded it")
 

@@ -73,6 +73,9 @@ class Api:
     def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
         return self.request("PATCH", path, json=json, **kwargs)
 
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, json=json, **kwargs)
+
     def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", path, **kwargs)
 

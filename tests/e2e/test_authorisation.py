@@ -107,6 +107,15 @@ CASES: dict[str, Case] = {
         lambda api, w, account: api.post(f"/v1/accounts/{account}/close"),
         fresh_account,
     ),
+    "set display name": Case(
+        frozenset({"admin", "broker_a"}),
+        lambda api, w, _: api.put(f"/v1/accounts/{w.a.accounts[0]}/profile", {"display_name": "A"}),
+    ),
+    "erase personal data": Case(
+        frozenset({"admin", "broker_a"}),
+        lambda api, w, account: api.post(f"/v1/accounts/{account}/erase", {"request_ref": "r-1"}),
+        fresh_account,
+    ),
     "record exchange": Case(
         frozenset(WRITERS_A),
         lambda api, w, _: api.post("/v1/exchanges", exchange(*w.a.accounts, 1)),
@@ -251,6 +260,24 @@ def test_another_organisations_account_is_forbidden_whether_or_not_it_exists(
         assert_problem(there, 403, "forbidden")
         assert blanked(there, existing) == blanked(not_there, missing)
     assert event_log.head_position() == before
+
+
+def test_display_names_are_for_the_organisations_brokers_and_the_operator_only(
+    api: Api, keys: Keys, reads: None
+) -> None:
+    account = keys.world.a.accounts[1]
+    named = api.as_(keys.keys["broker_a"]).put(
+        f"/v1/accounts/{account}/profile", {"display_name": "Canary Name"}
+    )
+    assert named.json() == {"id": account, "display_name": "Canary Name"}
+    seen = {
+        role: api.as_(keys.keys[role]).get(f"/v1/accounts/{account}").json()["display_name"]
+        for role in READERS_OF_A
+    }
+    assert seen == {"admin": "Canary Name", "broker_a": "Canary Name", "auditor": None}
+    for outsider in ("broker_b", "auditor"):
+        listed = api.as_(keys.keys[outsider]).get(f"/v1/organisations/{keys.world.a.id}/accounts")
+        assert "Canary Name" not in listed.text
 
 
 @pytest.mark.parametrize("outsider", ["broker", "poster"])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from api.cli import main
 from domain.errors import Conflict
 from ledger import Ledger, parse_database_url
-from projections.events import read_log
+from ledger.texts import note_place
+from projections.events import LogEvent, read_log
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -234,6 +236,12 @@ def test_an_interrupted_import_finishes_on_a_second_run_without_duplicates(
     assert len(recorded) == 7
 
 
+def opened(ledger: Ledger, event: LogEvent) -> dict[str, Any]:
+    """The event's data with its note opened (notes are sealed before they are events)."""
+    exchange_id = event.stream.removeprefix("exchange:")
+    return {**event.data, "note": ledger.texts.open(event.data["note"], note_place(exchange_id))[0]}
+
+
 def test_a_timeoverflow_report_maps_from_to_receiver_and_to_to_giver(
     db: str, run: Run, write: Callable[..., str]
 ) -> None:
@@ -249,10 +257,10 @@ def test_a_timeoverflow_report_maps_from_to_receiver_and_to_to_giver(
     assert balances(db, "riverside:7", "riverside:12", "riverside:org") == [90, -70, -20]
     ledger = open_ledger(db)
     log = read_log(ledger.recorder, 0, 1000)
+    first = next(opened(ledger, e) for e in log if e.type == "Exchange.Recorded")
     ledger.close()
     kinds = {e.data["ref"]: e.data["kind"] for e in log if e.type == "Account.Opened"}
     assert kinds["org"] == "organisation"
-    first = next(e.data for e in log if e.type == "Exchange.Recorded")
     assert (first["service_date"], first["note"]) == ("2024-02-01", "Poda del seto")
     assert "Ana" not in str([e.data for e in log])
 
@@ -315,8 +323,8 @@ def test_a_community_weaver_export_maps_provider_recipient_hours_and_category(
     assert balances(db, "riverside:101", "riverside:102") == [120, -120]
     ledger = open_ledger(db)
     log = read_log(ledger.recorder, 0, 1000)
+    recorded = next(opened(ledger, e) for e in log if e.type == "Exchange.Recorded")
     ledger.close()
-    recorded = next(e.data for e in log if e.type == "Exchange.Recorded")
     assert (recorded["category"], recorded["note"]) == ("home-garden", "Raked leaves")
     assert recorded["service_date"] == "2024-01-05"
     assert "Pat" not in str([e.data for e in log])
