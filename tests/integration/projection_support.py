@@ -160,4 +160,6 @@ def every_change(reads: LedgerReadModels, org: str, key: str | None, limit: int)
 def _feeds(reads: LedgerReadModels, fold: Fold) -> None:
     for org in fold.organisations:
         for key in (None, "k1", "k2"):
-            assert every_change(reads, org, key, 3) == fold.changes(org, key), (org, key)
+            expected = fold.changes(org, key)
+            _opened(reads, [change["exchange"] for change in expected if "exchange" in change])
+            assert every_change(reads, org, key, 3) == expected, (org, key)
