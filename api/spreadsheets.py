@@ -39,7 +39,15 @@ MOVES = {  # event -> (change of balance, of given, of received), per minute
     "Account.Spent": (-1, 0, 1),
     "Account.EarningReversed": (-1, -1, 0),
     "Account.SpendingReversed": (1, 0, -1),
+    # Gifts pass credits on: balances move, time given and received do not.
+    "Account.GiftSent": (-1, 0, 0),
+    "Account.GiftReceived": (1, 0, 0),
+    "Account.GiftSentReversed": (1, 0, 0),
+    "Account.GiftReceivedReversed": (-1, 0, 0),
 }
+GIFT_COLUMNS = (
+    "gift_id", "status", "from", "to", "minutes", "hours", "day", "note", "recorded_at",
+)  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -51,11 +59,12 @@ def all_events(recorder: ApplicationRecorder) -> Iterator[LogEvent]:
 
 
 class Tables:
-    """The two tables, built by folding the log once."""
+    """The three tables (exchanges, balances, gifts), built by folding the log once."""
 
     def __init__(self, events: Iterable[LogEvent], today: date) -> None:
         self.exchanges: dict[str, dict[str, Any]] = {}
         self.accounts: dict[str, dict[str, Any]] = {}
+        self.gifts: dict[str, dict[str, Any]] = {}
         for event in events:
             self._apply(event)
         for row in self.exchanges.values():
@@ -69,6 +78,10 @@ class Tables:
             self.exchanges[key] = _exchange_row(key, data, event.recorded_at)
         elif event.type in STATUS_BY_EVENT:
             self.exchanges[key]["status"] = STATUS_BY_EVENT[event.type]
+        elif event.type == "Gift.Made":
+            self.gifts[key] = _gift_row(key, data, event.recorded_at)
+        elif event.type == "Gift.Reversed":
+            self.gifts[key]["status"] = "reversed"
         elif event.type == "Account.Opened":
             self.accounts[key] = _account_row(key, data)
         elif event.type in MOVES:
@@ -82,15 +95,18 @@ class Tables:
             self.accounts[key]["status"] = "closed"
 
     def write(self, directory: Path, organisation: str | None = None) -> list[Path]:
-        """`exchanges.csv` and `balances.csv` in `directory`, optionally for one organisation."""
+        """`exchanges.csv`, `balances.csv` and `gifts.csv` in `directory`, optionally for one
+        organisation."""
         directory.mkdir(parents=True, exist_ok=True)
         exchanges = [r for r in self.exchanges.values() if _involves(r, organisation)]
         accounts = [r for r in self.accounts.values() if organisation in (None, r["organisation"])]
         for row in accounts:
             row["balance_hours"] = round(row["balance"] / 60, 2)
-        paths = [directory / "exchanges.csv", directory / "balances.csv"]
+        gifts = [r for r in self.gifts.values() if organisation in (None, r["organisation"])]
+        paths = [directory / "exchanges.csv", directory / "balances.csv", directory / "gifts.csv"]
         _write(paths[0], EXCHANGE_COLUMNS, exchanges)
         _write(paths[1], BALANCE_COLUMNS, sorted(accounts, key=lambda r: str(r["account"])))
+        _write(paths[2], GIFT_COLUMNS, gifts)
         return paths
 
 
@@ -109,6 +125,21 @@ def _exchange_row(exchange_id: str, data: dict[str, Any], recorded_at: str) -> d
         "recorded_at": recorded_at,
         "awaiting": data["awaiting"],
         "expires_on": data["expires_on"],
+    }
+
+
+def _gift_row(gift_id: str, data: dict[str, Any], recorded_at: str) -> dict[str, Any]:
+    return {
+        "gift_id": gift_id,
+        "status": "completed",
+        "from": data["from_account"],
+        "to": data["to_account"],
+        "organisation": data["organisation"],
+        "minutes": data["minutes"],
+        "hours": round(data["minutes"] / 60, 2),
+        "day": data["day"],
+        "note": data["note"],
+        "recorded_at": recorded_at,
     }
 
 

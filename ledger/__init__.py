@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ledger.accounts import UNSET, AccountUseCases
 from ledger.exchanges import ExchangeUseCases
+from ledger.gifts import GiftRecord, GiftRequest, GiftUseCases
 from ledger.records import (
     AccountRecord,
     BatchRecord,
@@ -13,11 +14,12 @@ from ledger.records import (
     OrganisationRecord,
     Principal,
 )
+from ledger.reporting import ReportingUseCases
 from ledger.sessions import SESSION_SECONDS, SessionUseCases
 from ledger.settings import Database, parse_database_url
 
 
-class Ledger(SessionUseCases, AccountUseCases, ExchangeUseCases):
+class Ledger(SessionUseCases, AccountUseCases, ExchangeUseCases, GiftUseCases, ReportingUseCases):
     """The time-credit ledger shared by partner organisations."""
 
 
@@ -29,6 +31,8 @@ __all__ = [
     "Database",
     "ExchangeRecord",
     "ExchangeRequest",
+    "GiftRecord",
+    "GiftRequest",
     "IssuedKey",
     "Ledger",
     "OrganisationRecord",

@@ -9,14 +9,15 @@ from datetime import date
 from typing import Any
 
 from projections.columns import ACCOUNT_COLUMNS
+from projections.gifts import entry_kind
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 
 Row = dict[str, Any]
 
 _STATEMENT_COLUMNS = (
-    "position, exchange_id, counterparty, sign, minutes, balance, service_date, recorded_at,"
-    " category"
+    "position, exchange_id, counterparty, gave, sign, minutes, balance, service_date,"
+    " recorded_at, category"
 )
 
 
@@ -133,6 +134,6 @@ def _entry(row: Row) -> Row:
         "service_date": row["service_date"],
         "recorded_at": row["recorded_at"],
         "category": row["category"],
-        "kind": "exchange" if row["sign"] > 0 else "reversal",
+        "kind": entry_kind(row["gave"], row["sign"]),
         "position": row["position"],
     }

@@ -16,6 +16,10 @@ _SIGN = {
     "Account.Spent": -1,
     "Account.EarningReversed": -1,
     "Account.SpendingReversed": 1,
+    "Account.GiftSent": -1,
+    "Account.GiftReceived": 1,
+    "Account.GiftSentReversed": 1,
+    "Account.GiftReceivedReversed": -1,
 }
 
 

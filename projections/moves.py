@@ -61,6 +61,8 @@ class Page:
     recorded: set[str] = field(default_factory=set)  # exchanges new in this page
 
     accounts: dict[str, Row] = field(default_factory=dict)  # set by the balances
+    gift_moves: list[Any] = field(default_factory=list)  # set by projections.gifts
+    account_months: dict[str, Any] = field(default_factory=dict)  # set by the participation
 
     @classmethod
     def read(cls, lookups: Lookups, events: Sequence[LogEvent]) -> Page:

@@ -68,3 +68,14 @@ class ReadModels(Protocol):
 
     def summary(self, organisation: str, start: date | None, end: date | None) -> Row:
         """The contract's organisation summary (without as_of_position)."""
+
+    def participation(self, organisation: str, start: date | None, end: date | None) -> Row:
+        """{organisation, from, to, months, cohorts} (the contract's participation), by whole
+        months from start's month to end's; from and to answer the months covered."""
+
+    def report_min_count(self, organisation: str) -> int | None:
+        """The organisation's default min_count for reports that leave it (None: none)."""
+
+    def gift(self, gift_id: str) -> Row | None:
+        """{id, status, from, to, organisation, minutes, day, note, recorded_at,
+        recorded_by_key, position}."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from projections import account_reads, activity_reads, exchange_reads
+from projections import account_reads, activity_reads, exchange_reads, participation_reads
 from projections.base import LedgerProjection
 from projections.paging import Page
 from projections.queries import Row
@@ -100,3 +100,17 @@ class LedgerReadModels:
 
     def pending(self, organisation: str, after: str | None, limit: int) -> Page:
         return exchange_reads.pending(self.view, organisation, after, limit, self.today())
+
+    def participation(self, organisation: str, start: date | None, end: date | None) -> Row:
+        """From the month of `start` (default: the organisation's first active month) to
+        the month of `end` (default: this month)."""
+        last = participation_reads.month_of(end or self.today())
+        first = participation_reads.month_of(start) if start else None
+        first = first or participation_reads.first_month(self.view, organisation) or last
+        return participation_reads.participation(self.view, organisation, min(first, last), last)
+
+    def report_min_count(self, organisation: str) -> int | None:
+        return participation_reads.report_min_count(self.view, organisation)
+
+    def gift(self, gift_id: str) -> Row | None:
+        return participation_reads.gift(self.view, gift_id)

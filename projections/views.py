@@ -10,21 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from projections import activity, balances, exchanges
+from projections import activity, balances, exchanges, gifts, participation
 from projections.base import LedgerProjection
 from projections.events import LogEvent
 from projections.lookups import Lookups, Stored, Write, write_all
 from projections.moves import Page
 from projections.store import Cursor
 
+_PARTS = (balances, exchanges, activity, gifts, participation)
+
 
 class LedgerViews(LedgerProjection):
     name = "ledger_views"
-    tables = tuple(
-        statement for part in (balances, exchanges, activity) for statement in part.TABLES
-    )
-    drops = tuple(table for part in (balances, exchanges, activity) for table in part.DROPS)
-    types = balances.TYPES | exchanges.TYPES
+    tables = tuple(statement for part in _PARTS for statement in part.TABLES)
+    drops = tuple(table for part in _PARTS for table in part.DROPS)
+    types = balances.TYPES | exchanges.TYPES | gifts.TYPES | participation.TYPES
 
     def apply(self, cursor: Cursor, events: Sequence[LogEvent]) -> None:
         write_all(cursor, self.prepare(Stored(cursor), events)[1])
@@ -32,7 +32,9 @@ class LedgerViews(LedgerProjection):
     def prepare(self, lookups: Lookups, events: Sequence[LogEvent]) -> tuple[Page, list[Write]]:
         """What a page writes, worked out from the rows `lookups` finds; nothing written yet."""
         page = Page.read(lookups, events)
+        gifts.read(page)
         writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
+        writes += gifts.prepare(page) + participation.prepare(page, lookups)
         return page, writes
 
     def commit(self, writes: Sequence[Write], previous: int, last: int) -> None:
