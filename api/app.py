@@ -24,7 +24,17 @@ from api.middleware import (
 from api.openapi import DESCRIPTION, TAGS, TITLE, problem_schema
 from api.probe import Probe
 from api.ratelimit import Limits
-from api.routers import accounts, audit, exchanges, operations, organisations, summary, transparency
+from api.routers import (
+    accounts,
+    audit,
+    exchanges,
+    gifts,
+    operations,
+    organisations,
+    participation,
+    summary,
+    transparency,
+)
 from api.settings import ApiSettings
 from api.strict import strict_input
 from ledger import Ledger
@@ -73,7 +83,8 @@ def create_app(
     settings = app.state.settings
     app.state.limits = Limits.of(settings.rate_limit, settings.address_rate_limit)
     errors.install(app)
-    for module in (organisations, accounts, exchanges, summary, audit, transparency, operations):
+    routers = (organisations, accounts, exchanges, gifts, summary, participation, audit)
+    for module in (*routers, transparency, operations):
         for router in _routers_of(module):
             app.include_router(router)
     web.install(app)

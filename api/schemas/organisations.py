@@ -9,6 +9,16 @@ from pydantic import ConfigDict, Field
 from api.schemas.common import PRINTABLE, Limit, OrganisationId, Position, Public, Request
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
+MinCountSetting = Annotated[
+    int | None,
+    Field(
+        strict=True,
+        ge=1,
+        le=1000,
+        description="The min_count of reports that leave the organisation (the funder CSV, "
+        "the pages' view for funders); null: none",
+    ),
+]
 
 
 class OrganisationCreate(Request):
@@ -30,6 +40,15 @@ class OrganisationCreate(Request):
         le=365,
         description="Days a cross-organisation exchange waits for confirmation",
     )
+    report_min_count: MinCountSetting = None
+
+
+class OrganisationChange(Request):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"report_min_count": 5}}
+    )
+
+    report_min_count: MinCountSetting
 
 
 class OrganisationPublic(Public):
@@ -38,6 +57,7 @@ class OrganisationPublic(Public):
     credit_limit: int
     max_balance: int | None
     pending_expiry_days: int
+    report_min_count: int | None = None
 
 
 class OrganisationCreated(OrganisationPublic):
