@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 Row = dict[str, Any]
+# The pages' view for funders, for an organisation that has not chosen its own min_count.
+FUNDERS_MIN_COUNT = 5
 Cells = dict[str, tuple[int, Callable[[], None]]]  # name -> (value, make it null)
 
 
@@ -62,6 +64,14 @@ def hide(cells: Cells, relations: Iterable[list[str]], min_count: int) -> list[s
     return sorted(hidden)
 
 
+def for_funders(view: str | None, setting: int | None) -> int | None:
+    """The min_count a page applies: in its view for funders (`view=funders`), the
+    organisation's setting or FUNDERS_MIN_COUNT; elsewhere none."""
+    if view != "funders":
+        return None
+    return setting or FUNDERS_MIN_COUNT
+
+
 def _setter(row: Any, key: Any) -> Callable[[], None]:
     def null() -> None:
         row[key] = None
@@ -79,7 +89,8 @@ def summary(report: Row, min_count: int | None) -> Row:
     for month in report["by_month"]:
         name = f"by_month[{month['month']}].active_accounts"
         cells[name] = (month["active_accounts"], _setter(month, "active_accounts"))
-    return {**report, "suppressed": hide(cells, [], min_count)}
+    suppressed = hide(cells, [], min_count)
+    return {**report, "suppressed": suppressed}
 
 
 MONTH_PEOPLE = ("active", "new", "returning", "givers", "receivers", "gave_and_received")
@@ -111,4 +122,5 @@ def participation(report: Row, min_count: int | None) -> Row:
         relations.append([f"months[{first}].new", f"{c}.size"])
         relations.append([f"{c}.size", f"{c}.active[{first}]"])
     relations += [[f"months[{m}].returning", *parts] for m, parts in returning.items()]
-    return {**report, "suppressed": hide(cells, relations, min_count)}
+    suppressed = hide(cells, relations, min_count)
+    return {**report, "suppressed": suppressed}

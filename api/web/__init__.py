@@ -6,13 +6,21 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import routes_accounts, routes_auth, routes_overview, routes_pending, routes_record
+from api.web import (
+    routes_accounts,
+    routes_auth,
+    routes_overview,
+    routes_pending,
+    routes_record,
+    routes_reports,
+)
 from api.web.pages import HERE, install_handlers
 
 
 def install(app: FastAPI) -> None:
     """Add the pages, their stylesheet and their error pages to the app."""
     install_handlers(app)
-    for module in (routes_auth, routes_overview, routes_accounts, routes_pending, routes_record):
+    pages = (routes_auth, routes_overview, routes_reports, routes_accounts, routes_pending)
+    for module in (*pages, routes_record):
         app.include_router(module.router)
     app.mount("/app/static", StaticFiles(directory=HERE / "static"), name="web-static")

@@ -157,6 +157,14 @@ def test_the_summary_hides_small_counts_of_people_and_adds_the_gifted_minutes(
     assert summary["suppressed"] == ["by_month[2024-01].active_accounts"]
     assert (summary["exchanges"], summary["minutes"]) == (6, 360)
     assert summary["gifted_minutes"] == 0  # the gift was made in June
+    small = bank.read("/v1/organisations/north/summary", **span, min_count=6)
+    assert [small[key] for key in figures] == [None, None, None, None]
+    assert small["suppressed"][:4] == [
+        "accounts",
+        "active_accounts",
+        "by_month[2024-01].active_accounts",
+        "by_month[2024-02].active_accounts",
+    ]
     everything = bank.read("/v1/organisations/north/summary")
     assert (everything["gifted_minutes"], everything["suppressed"]) == (30, [])
 
