@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import projections
+from api.spreadsheets import Tables
 from domain.errors import (
     AlreadyReversed,
     CreditLimitExceeded,
@@ -20,6 +22,8 @@ from domain.errors import (
     SameAccount,
 )
 from ledger import GiftRequest, Ledger, parse_database_url
+from projections.audit_replay import replay_balances
+from projections.events import read_log
 from tests.unit.support import Clock, balance, events_recorded, give
 
 NORTH = ("north:ann", "north:bob", "north:cy")
@@ -127,3 +131,22 @@ def test_gifts_conserve_credits_stay_above_zero_and_change_no_reciprocity(
             assert sum(balance(ledger, a) for a in ACCOUNTS) == 0
     finally:
         ledger.close()
+
+
+def test_the_offline_replay_and_the_spreadsheets_count_gifts(bank: Ledger, tmp_path: Any) -> None:
+    give(bank, "north", "north:ann", "north:bob", 60)
+    kept = bank.make_gift("north", GiftRequest("north:ann", "north:cy", 20))
+    undone = bank.make_gift("north", GiftRequest("north:ann", "north:cy", 10))
+    bank.reverse_gift(undone.id, "north", "in error")
+    events = read_log(bank.recorder, 0, 10**6)
+    replayed = replay_balances(e.as_audit() for e in events)
+    assert {a: replayed[a] for a in NORTH} == {a: balance(bank, a) for a in NORTH}
+    assert replayed["north:ann"] == 40
+    _, balances_csv, gifts_csv = Tables(events, bank.today()).write(tmp_path, "north")
+    gifts = list(csv.DictReader(gifts_csv.open()))
+    assert [(g["gift_id"], g["status"], g["minutes"]) for g in gifts] == [
+        (kept.id, "completed", "20"),
+        (undone.id, "reversed", "10"),
+    ]
+    ann = next(r for r in csv.DictReader(balances_csv.open()) if r["account"] == "north:ann")
+    assert (ann["balance"], ann["given"], ann["received"]) == ("40", "60", "0")
