@@ -36,7 +36,11 @@ TAGS: list[dict[str, Any]] = [
     {"name": "keys", "description": "Access keys: shown once, revocable at once (the operator)."},
     {"name": "accounts", "description": "One account per participant, on the same terms."},
     {"name": "exchanges", "description": "Time given and received, within and across partners."},
-    {"name": "reports", "description": "Figures for funders: summaries by organisation."},
+    {"name": "gifts", "description": "Credits passed on: balances move, no time given."},
+    {
+        "name": "reports",
+        "description": "Figures for funders: summaries and participation by organisation.",
+    },
     {"name": "audit", "description": "The hash-chained event log and its signed checkpoints."},
     {
         "name": "operations",

@@ -19,6 +19,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unknown_account": 422,
     "unknown_exchange": 422,
     "unknown_organisation": 422,
+    "unknown_gift": 422,
     "credit_limit_exceeded": 422,
     "max_balance_exceeded": 422,
     "same_account": 422,
@@ -41,12 +42,14 @@ PATH_PARAM_OF_CODE = {
     "unknown_account": "account_id",
     "unknown_exchange": "exchange_id",
     "unknown_organisation": "org",
+    "unknown_gift": "gift_id",
 }
 TITLES: dict[str, str] = {
     "invalid_request": "The request is not valid",
     "unknown_account": "No such account",
     "unknown_exchange": "No such exchange",
     "unknown_organisation": "No such organisation",
+    "unknown_gift": "No such gift",
     "credit_limit_exceeded": "The receiver would go below its credit limit",
     "max_balance_exceeded": "The giver would go above its maximum balance",
     "same_account": "Giver and receiver are the same account",

@@ -131,6 +131,24 @@ class Account(LedgerAggregate):
         self.balance += minutes
         self.received -= minutes
 
+    # Gifts move balances but are not time given or received: `given` and `received` stay.
+
+    @event("GiftSent")
+    def send_gift(self, gift_id: str, minutes: int) -> None:
+        self.balance -= minutes
+
+    @event("GiftReceived")
+    def receive_gift(self, gift_id: str, minutes: int) -> None:
+        self.balance += minutes
+
+    @event("GiftSentReversed")
+    def reverse_gift_sent(self, gift_id: str, minutes: int) -> None:
+        self.balance += minutes
+
+    @event("GiftReceivedReversed")
+    def reverse_gift_received(self, gift_id: str, minutes: int) -> None:
+        self.balance -= minutes
+
     @event("LimitsChanged")
     def change_limits(self, credit_limit: int, max_balance: int | None) -> None:
         self.credit_limit = credit_limit

@@ -19,6 +19,9 @@ def organisation_id_in(stream: str) -> str:
 
 
 class Organisation(LedgerAggregate):
+    # A class default: organisations registered before the setting existed have none.
+    report_min_count: int | None = None
+
     @event("Registered")
     def __init__(
         self,
@@ -36,3 +39,7 @@ class Organisation(LedgerAggregate):
     @property
     def org(self) -> str:
         return organisation_id_in(self.id)
+
+    @event("ReportingChanged")
+    def change_reporting(self, min_count: int | None) -> None:
+        self.report_min_count = min_count

@@ -35,6 +35,8 @@ NOT_PRINTABLE = re.compile(rf"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 ACCOUNT_KINDS = ("person", "organisation", "pot")
 DEFAULT_CREDIT_LIMIT = 600
 DEFAULT_PENDING_EXPIRY_DAYS = 14
+# The largest min_count a report may ask for: a cell hidden below it would hide a whole group.
+MAX_MIN_COUNT = 1000
 
 
 def check_minutes(minutes: object) -> int:
@@ -86,6 +88,17 @@ def check_expiry_days(days: object) -> int:
             "pending_expiry_days must be between 1 and 365", field="pending_expiry_days"
         )
     return days
+
+
+def check_min_count(min_count: object) -> int | None:
+    """The smallest count of people a report may show; null: none."""
+    if min_count is None:
+        return None
+    if not isinstance(min_count, int) or isinstance(min_count, bool):
+        raise InvalidRequest("min_count must be a whole number", field="min_count")
+    if not 1 <= min_count <= MAX_MIN_COUNT:
+        raise InvalidRequest(f"min_count must be 1 to {MAX_MIN_COUNT}", field="min_count")
+    return min_count
 
 
 def check_service_date(service_date: date, today: date) -> date:

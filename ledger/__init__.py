@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger.accounts import UNSET, AccountUseCases
 from ledger.batch_check import BatchCheck, Opening
 from ledger.exchanges import ExchangeUseCases
+from ledger.gifts import GiftRecord, GiftRequest, GiftUseCases
 from ledger.personal import ErasureRecord, PersonalDataUseCases
 from ledger.records import (
     AccountRecord,
@@ -15,13 +16,20 @@ from ledger.records import (
     OrganisationRecord,
     Principal,
 )
+from ledger.reporting import ReportingUseCases
 from ledger.sessions import SESSION_SECONDS, SessionUseCases
 from ledger.settings import Database, parse_database_url
 from ledger.witnesses import WitnessUseCases
 
 
 class Ledger(
-    SessionUseCases, PersonalDataUseCases, AccountUseCases, ExchangeUseCases, WitnessUseCases
+    SessionUseCases,
+    PersonalDataUseCases,
+    AccountUseCases,
+    GiftUseCases,
+    ExchangeUseCases,
+    ReportingUseCases,
+    WitnessUseCases,
 ):
     """The time-credit ledger shared by partner organisations."""
 
@@ -36,6 +44,8 @@ __all__ = [
     "ErasureRecord",
     "ExchangeRecord",
     "ExchangeRequest",
+    "GiftRecord",
+    "GiftRequest",
     "IssuedKey",
     "Ledger",
     "Opening",

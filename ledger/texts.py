@@ -1,7 +1,7 @@
 """Sealing free text before it becomes an event, and opening it for readers who may see it.
 
 Each account has a data key (made when its first note is sealed), kept wrapped in
-`ledger_data_keys`. A text is sealed under its exchange's two account keys
+`ledger_data_keys`. A text is sealed under its exchange's (or gift's) two account keys
 (ledger/sealing.py), so erasing either account deletes what opens it. The writer keeps the
 keys it seals with for a short while (`LIVE_SECONDS`): another process's erasure reaches the
 notes it seals after at most that long. Reads for the read models always ask the table, so
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.exchange import exchange_stream
+from domain.gift import gift_stream
 from ledger import sealing
 from ledger.data_key import FileKeyProvider, KeyProvider
 from ledger.personal_tables import KEYS, PersonalTables
@@ -46,6 +47,11 @@ class Place:
 def note_place(exchange_id: str) -> Place:
     """An exchange's note is a field of its first event."""
     return Place(exchange_stream(exchange_id), 1, NOTE)
+
+
+def gift_note_place(gift_id: str) -> Place:
+    """A gift's note is a field of its first event, as an exchange's is."""
+    return Place(gift_stream(gift_id), 1, NOTE)
 
 
 class TextVault:
@@ -121,10 +127,11 @@ class TextVault:
             for (value, place), envelope in zip(items, envelopes, strict=True)
         ]
 
-    def open_rows(self, rows: Iterable[Row]) -> None:
-        """Exchange rows of the read models, their `note` opened and `note_erased` set."""
+    def open_rows(self, rows: Iterable[Row], place_of: Callable[[str], Place] = note_place) -> None:
+        """Rows of the read models (exchanges, or gifts with `gift_note_place`), their `note`
+        opened and `note_erased` set."""
         rows = list(rows)
-        opened = self.open_all([(row["note"], note_place(row["id"])) for row in rows])
+        opened = self.open_all([(row["note"], place_of(row["id"])) for row in rows])
         for row, (text, erased) in zip(rows, opened, strict=True):
             row["note"], row["note_erased"] = text, erased
 

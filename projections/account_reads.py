@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.account import is_over_limit
 from projections.columns import ACCOUNT_COLUMNS
+from projections.gifts import entry_kind
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 
@@ -18,12 +19,12 @@ Row = dict[str, Any]
 _BY_SERVICE_DATE = (
     "SELECT SUM(minutes) AS balance, SUM(CASE WHEN gave = 1 THEN minutes ELSE 0 END) AS given,"
     " SUM(CASE WHEN gave = 0 THEN -minutes ELSE 0 END) AS received,"
-    " MAX(service_date) AS last_service_date"
+    " MAX(CASE WHEN gave IN (0, 1) THEN service_date END) AS last_service_date"  # no gifts
     " FROM {statements} WHERE account_id = ? AND service_date <= ?"
 )
 _STATEMENT_COLUMNS = (
-    "position, exchange_id, counterparty, sign, minutes, balance, service_date, recorded_at,"
-    " category"
+    "position, exchange_id, counterparty, gave, sign, minutes, balance, service_date,"
+    " recorded_at, category"
 )
 
 
@@ -127,7 +128,7 @@ def _shaped(row: Row) -> Row:
         "given": row["given"],
         "received": row["received"],
         "over_limit": over,
-        "last_activity": row["last_service_date"],
+        "last_activity": row["last_service_date"] or None,  # '': a gift's row, none before
     }
 
 
@@ -160,6 +161,6 @@ def _entry(row: Row) -> Row:
         "service_date": row["service_date"],
         "recorded_at": row["recorded_at"],
         "category": row["category"],
-        "kind": "exchange" if row["sign"] > 0 else "reversal",
+        "kind": entry_kind(row["gave"], row["sign"]),
         "position": row["position"],
     }

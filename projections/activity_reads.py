@@ -67,6 +67,11 @@ SELECT category, SUBSTR(day, 1, 7) AS month, SUM(exchanges) AS exchanges,
 FROM {org_days} WHERE organisation = ? AND day BETWEEN ? AND ?
 GROUP BY category, month
 """
+# Gifts pass credits on; they are in no other figure of the summary.
+_GIFTED = """
+SELECT COALESCE(SUM(minutes), 0) AS minutes FROM {gift_days}
+WHERE organisation = ? AND day BETWEEN ? AND ?
+"""
 
 
 def _range(start: date | None, end: date | None) -> tuple[str, str]:
@@ -82,12 +87,13 @@ def reciprocity(view: ViewStore, account_id: str, start: date | None, end: date 
 
 def summary(view: ViewStore, org: str, start: date | None, end: date | None) -> Row:
     span = (org, *_range(start, end))
-    with view.consistent() as read:  # five statements, one state of the views
+    with view.consistent() as read:  # six statements, one state of the views
         accounts = read("SELECT accounts FROM {organisations} WHERE id = ?", (org,))
         active = read(_ACTIVE, span)[0]
         connections = read(_CONNECTIONS, span)[0]["connections"]
         months = {r["month"]: int(r["active"]) for r in read(_ACTIVE_BY_MONTH, span)}
         days = read(_DAYS, span)
+        gifted = read(_GIFTED, span)[0]["minutes"]
     return {
         "organisation": org,
         "from": start.isoformat() if start else None,
@@ -97,6 +103,7 @@ def summary(view: ViewStore, org: str, start: date | None, end: date | None) -> 
         "gave_and_received": int(active["both_ways"]),
         "connections": int(connections),
         **_sums(days, months),
+        "gifted_minutes": int(gifted),
     }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from domain.account import account_id_in, is_account_stream
 from domain.exchange import exchange_id_in, is_exchange_stream
+from domain.gift import gift_stream, is_gift_stream
 from projections.balance_moves import balance_change
 
 
@@ -53,9 +54,17 @@ def replay_balances(
     return fold.balances
 
 
+def _moved_by(data: dict[str, Any]) -> str:
+    """What an account's move belongs to: its exchange's id, or its gift's stream."""
+    if "gift_id" in data:
+        return gift_stream(str(data["gift_id"]))
+    return str(data.get("exchange_id", ""))
+
+
 class _Fold:
-    """An account's moves name their exchange; its service date is in the exchange's own
-    `Recorded` event, saved in the same transaction just after them, so a move waits for it."""
+    """An account's moves name their exchange (or gift); its service date (a gift's day) is
+    in the exchange's own `Recorded` event (`Gift.Made`), saved in the same transaction just
+    after them, so a move waits for it."""
 
     def __init__(self, last_service_date: str | None) -> None:
         self.last_service_date = last_service_date
@@ -67,12 +76,14 @@ class _Fold:
         stream, kind = str(event["stream"]), str(event["type"])
         if is_exchange_stream(stream) and kind == "Exchange.Recorded":
             self._dated(exchange_id_in(stream), str(event["data"]["service_date"]))
+        if is_gift_stream(stream) and kind == "Gift.Made":  # a gift counts by its day
+            self._dated(stream, str(event["data"]["day"]))
         if not is_account_stream(stream):
             return
         account = account_id_in(stream)
         self.balances.setdefault(account, 0)
         minutes = balance_change(kind, int(event["data"].get("minutes", 0)))
-        exchange = event["data"].get("exchange_id")
+        exchange = _moved_by(event["data"])
         if not minutes or self.last_service_date is None or self.counted.get(exchange, False):
             self.balances[account] += minutes
         elif exchange not in self.counted:

@@ -10,16 +10,19 @@ rows are the per-(account, partner, day) facts that reciprocity and summaries co
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Sequence
-from operator import itemgetter
+from collections.abc import Iterable, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from domain.account import account_id_in
 from domain.organisation import organisation_id_in
+from projections import gifts
 from projections.balance_moves import move as move_balance
 from projections.columns import ACCOUNT_COLUMNS as ACCOUNT_COLUMNS  # others read it here
 from projections.events import LogEvent
+from projections.gifts import GiftMove
 from projections.lookups import Lookups, Write
 from projections.moves import Move, Page
 
@@ -95,9 +98,9 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
     for event in page.events:
         if event.type in TYPES and event.type != "Organisation.Registered":
             _change_account(accounts, event, opened)
-            changed_id = event.stream.removeprefix("account:")
+            changed_id = account_id_in(event.stream)
             page.account_states[event.position] = dict(accounts[changed_id])
-    statements = [row for move in page.moves for row in _move(accounts, move)]
+    statements = [row for move in _in_log_order(page) for row in _rows_of(accounts, move)]
     new: list[tuple[Any, ...]] = []
     changed: list[tuple[Any, ...]] = []
     first = page.events[0].position
@@ -111,6 +114,19 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
         (_COUNT_ACCOUNTS, [(count, org) for org, count in opened.items()]),
         (_MARK_DAY, _days(page.events)),
     ]
+
+
+def _in_log_order(page: Page) -> Iterable[Move | GiftMove]:
+    """Exchange and gift moves as the log has them: each row's running balance is right."""
+    if not page.gift_moves:
+        return page.moves
+    return heapq.merge(page.moves, page.gift_moves, key=attrgetter("position"))
+
+
+def _rows_of(accounts: dict[str, Row], move: Move | GiftMove) -> list[tuple[Any, ...]]:
+    if isinstance(move, GiftMove):
+        return gifts.statement_rows(accounts, move)
+    return _move(accounts, move)
 
 
 def _organisations(events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
@@ -130,6 +146,7 @@ def _organisations(events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
 def _touched_accounts(lookups: Lookups, page: Page) -> dict[str, Row]:
     """The stored rows of every account this page changes: one query."""
     ids = {m.exchange[party] for m in page.moves for party in ("giver", "receiver")}
+    ids.update(party for m in page.gift_moves for party in (m.from_account, m.to_account))
     ids.update(account_id_in(e.stream) for e in page.events if e.type in TYPES)
     ids.difference_update(
         account_id_in(e.stream) for e in page.events if e.type == "Account.Opened"

@@ -16,6 +16,7 @@ from typing import Any
 from domain.errors import InvalidRequest
 from projections.balances import ACCOUNT_COLUMNS
 from projections.derived_sql import OVER_LIMIT
+from projections.gifts import entry_kind
 from projections.paging import Page, check_limit, page_of, position_after
 from projections.store import ViewStore
 
@@ -36,7 +37,7 @@ SHOW = {
     "inactive": "(given = 0 AND received = 0)",
 }
 _STATEMENT = (
-    "SELECT position, exchange_id, counterparty, sign, minutes, balance, service_date,"
+    "SELECT position, exchange_id, counterparty, gave, sign, minutes, balance, service_date,"
     " recorded_at, category FROM {statements}"
     " WHERE account_id = ? AND position < ? ORDER BY position DESC LIMIT ?"
 )
@@ -111,7 +112,7 @@ def latest_statement(view: ViewStore, account_id: str, before: str | None, limit
     rows = view.read(_STATEMENT, (account_id, start, check_limit(limit) + 1))
     items, next_ = page_of(rows, limit, "position")
     for row in items:
-        row["kind"] = "exchange" if row.pop("sign") > 0 else "reversal"
+        row["kind"] = entry_kind(row.pop("gave"), row.pop("sign"))
     return items, next_
 
 

@@ -17,12 +17,19 @@ Write = tuple[str, list[tuple[Any, ...]]]  # a statement, and the rows to run it
 
 SELECT_EXCHANGES = f"SELECT {EXCHANGE_COLUMNS} FROM {{exchanges}} WHERE id IN (??)"  # noqa: S608
 SELECT_ACCOUNTS = f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id IN (??)"  # noqa: S608
+SELECT_ACCOUNT_MONTHS = (
+    "SELECT account_id, month, gave, received FROM {account_months} WHERE account_id IN (??)"
+)
 
 
 class Lookups(Protocol):
     def exchanges(self, ids: Sequence[str]) -> dict[str, Row]: ...
 
     def accounts(self, ids: Sequence[str]) -> dict[str, Row]: ...
+
+    def account_months(self, ids: Sequence[str]) -> dict[str, Any]:
+        """Each account's participation counts by month (`projections.participation`)."""
+        ...
 
 
 class Stored:
@@ -37,9 +44,21 @@ class Stored:
     def accounts(self, ids: Sequence[str]) -> dict[str, Row]:
         return by_id(self.cursor.select_in(SELECT_ACCOUNTS, sorted(ids)))
 
+    def account_months(self, ids: Sequence[str]) -> dict[str, Any]:
+        return by_account(self.cursor.select_in(SELECT_ACCOUNT_MONTHS, sorted(ids)))
+
 
 def by_id(rows: list[Row]) -> dict[str, Row]:
     return {row["id"]: row for row in rows}
+
+
+def by_account(rows: list[Row]) -> dict[str, dict[str, list[int]]]:
+    """`account_months` rows as {account: {month: [gave, received]}}."""
+    found: dict[str, dict[str, list[int]]] = {}
+    for row in rows:
+        months = found.setdefault(row["account_id"], {})
+        months[row["month"]] = [int(row["gave"]), int(row["received"])]
+    return found
 
 
 def write_all(cursor: Cursor, writes: Sequence[Write]) -> None:

@@ -66,6 +66,8 @@ class Page:
     # Each account event's account as it stood just after it, by position (the balances):
     # `accounts` stands after the whole page, and a later event may change it again.
     account_states: dict[int, Row] = field(default_factory=dict)
+    gift_moves: list[Any] = field(default_factory=list)  # set by projections.gifts
+    account_months: dict[str, Any] = field(default_factory=dict)  # set by the participation
 
     @classmethod
     def read(cls, lookups: Lookups, events: Sequence[LogEvent]) -> Page:

@@ -19,7 +19,13 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder
 
 from projections.events import read_page
-from projections.lookups import SELECT_ACCOUNTS, SELECT_EXCHANGES, by_id
+from projections.lookups import (
+    SELECT_ACCOUNT_MONTHS,
+    SELECT_ACCOUNTS,
+    SELECT_EXCHANGES,
+    by_account,
+    by_id,
+)
 from projections.views import LedgerViews
 
 Row = dict[str, Any]
@@ -32,6 +38,7 @@ class Remembered:
         self.views = views
         self.accounts_seen: dict[str, Row] = {}
         self.exchanges_in_flight: dict[str, Row] = {}
+        self.months_seen: dict[str, Any] = {}
 
     def exchanges(self, ids: Sequence[str]) -> dict[str, Row]:
         found = {i: self.exchanges_in_flight[i] for i in ids if i in self.exchanges_in_flight}
@@ -40,6 +47,14 @@ class Remembered:
     def accounts(self, ids: Sequence[str]) -> dict[str, Row]:
         found = {i: self.accounts_seen[i] for i in ids if i in self.accounts_seen}
         return found | self._stored(SELECT_ACCOUNTS, [i for i in ids if i not in found])
+
+    def account_months(self, ids: Sequence[str]) -> dict[str, Any]:
+        found = {i: self.months_seen[i] for i in ids if i in self.months_seen}
+        missing = [i for i in ids if i not in found]
+        if not missing:
+            return found
+        with self.views.view.transaction() as cursor:
+            return found | by_account(cursor.select_in(SELECT_ACCOUNT_MONTHS, missing))
 
     def _stored(self, statement: str, ids: list[str]) -> dict[str, Row]:
         if not ids:
@@ -64,6 +79,7 @@ def catch_up_pipelined(recorder: ApplicationRecorder, views: LedgerViews, size: 
             in_flight = committer.submit(views.commit, writes, previous, log.last)
             if page is not None:
                 memory.accounts_seen.update(page.accounts)
+                memory.months_seen.update(page.account_months)
                 memory.exchanges_in_flight = page.exchanges
             previous, processed = log.last, processed + log.read
         if in_flight is not None:

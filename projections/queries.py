@@ -93,3 +93,14 @@ class ReadModels(Protocol):
     ) -> tuple[list[Row], str]:
         """The organisation's changes after position `after`, oldest first, and the cursor
         that follows them; with `key`, only changes to exchanges that key recorded."""
+
+    def participation(self, organisation: str, start: date | None, end: date | None) -> Row:
+        """{organisation, from, to, months, cohorts} (the contract's participation), by whole
+        months from start's month to end's; from and to answer the months covered."""
+
+    def report_min_count(self, organisation: str) -> int | None:
+        """The organisation's default min_count for reports that leave it (None: none)."""
+
+    def gift(self, gift_id: str) -> Row | None:
+        """{id, status, from, to, organisation, minutes, day, note, recorded_at,
+        recorded_by_key, position}."""

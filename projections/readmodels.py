@@ -9,18 +9,34 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Protocol
 
 from ledger.ports import utc_today
 from ledger.sealing import is_sealed
-from projections import account_reads, activity_reads, exchange_reads, faults, feed_reads
+from ledger.texts import Place, gift_note_place, note_place
+from projections import (
+    account_reads,
+    activity_reads,
+    exchange_reads,
+    faults,
+    feed_reads,
+    gift_reads,
+    participation_reads,
+)
 from projections.base import LedgerProjection
 from projections.faults import Fault
 from projections.paging import Page
 from projections.queries import Row
 from projections.store import ViewStore
 
-# Opens the notes of exchange rows in place (ledger/texts.py `TextVault.open_rows`).
-OpenNotes = Callable[[list[Row]], None]
+PlaceOf = Callable[[str], Place]
+
+
+class OpenNotes(Protocol):
+    """Opens the notes of rows in place (ledger/texts.py `TextVault.open_rows`); `place_of`
+    says where a row's note belongs by the row's id (an exchange's, or a gift's)."""
+
+    def __call__(self, rows: list[Row], place_of: PlaceOf = note_place) -> None: ...
 
 
 class LedgerReadModels:
@@ -91,8 +107,10 @@ class LedgerReadModels:
         return row
 
     def sealed_notes(self, account_id: str, key_ids: set[str]) -> int:
-        """How many of the account's exchanges hold a note sealed under one of these keys."""
-        return exchange_reads.sealed_notes(self.view, account_id, key_ids)
+        """How many of the account's exchanges and gifts hold a note sealed under one of
+        these keys."""
+        exchanges = exchange_reads.sealed_notes(self.view, account_id, key_ids)
+        return exchanges + gift_reads.sealed_gift_notes(self.view, account_id, key_ids)
 
     def exchanges(
         self,
@@ -129,12 +147,29 @@ class LedgerReadModels:
         self.open_notes([change["exchange"] for change in found if "exchange" in change])
         return found, cursor
 
+    def participation(self, organisation: str, start: date | None, end: date | None) -> Row:
+        """From the month of `start` (default: the organisation's first active month) to
+        the month of `end` (default: this month)."""
+        last = participation_reads.month_of(end or self.today())
+        first = participation_reads.month_of(start) if start else None
+        first = first or participation_reads.first_month(self.view, organisation) or last
+        return participation_reads.participation(self.view, organisation, min(first, last), last)
+
+    def report_min_count(self, organisation: str) -> int | None:
+        return participation_reads.report_min_count(self.view, organisation)
+
+    def gift(self, gift_id: str) -> Row | None:
+        row = gift_reads.gift(self.view, gift_id)
+        if row is not None:
+            self.open_notes([row], gift_note_place)
+        return row
+
     def _opened(self, page: Page) -> Page:
         self.open_notes(page[0])
         return page
 
 
-def _unreadable(rows: list[Row]) -> None:
+def _unreadable(rows: list[Row], place_of: PlaceOf = note_place) -> None:
     """Without the ledger's keys (an offline replay), a sealed note reads as unreadable."""
     for row in rows:
         sealed = is_sealed(row["note"])

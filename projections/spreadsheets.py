@@ -1,4 +1,4 @@
-"""Exchanges and balances as two tables, for coordinators' spreadsheets.
+"""Exchanges, balances and gifts as three tables, for coordinators' spreadsheets.
 
 Folded straight from the event log (an export is an occasional job, not a request), so the
 tables are exact whatever state the read models are in. Balances move by the definition the
@@ -16,6 +16,7 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from domain.account import account_id_in, is_account_stream
 from domain.exchange import exchange_id_in, status_on
+from domain.gift import gift_id_in
 from domain.rules import organisation_of
 from projections.balance_moves import move_by_event
 from projections.events import LogEvent, read_log
@@ -28,6 +29,9 @@ EXCHANGE_COLUMNS = (
 BALANCE_COLUMNS = (
     "account", "organisation", "ref", "kind", "status", "balance", "balance_hours",
     "given", "received", "credit_limit", "max_balance",
+)  # fmt: skip
+GIFT_COLUMNS = (
+    "gift_id", "status", "from", "to", "minutes", "hours", "day", "note", "recorded_at",
 )  # fmt: skip
 STATUS_BY_EVENT = {
     "Exchange.Confirmed": "completed",
@@ -46,11 +50,12 @@ def all_events(recorder: ApplicationRecorder) -> Iterator[LogEvent]:
 
 
 class Tables:
-    """The two tables, built by folding the log once."""
+    """The three tables (exchanges, balances, gifts), built by folding the log once."""
 
     def __init__(self, events: Iterable[LogEvent], today: date) -> None:
         self.exchanges: dict[str, Row] = {}
         self.accounts: dict[str, Row] = {}
+        self.gifts: dict[str, Row] = {}
         for event in events:
             self._apply(event)
         for row in self.exchanges.values():  # statuses as the API reads them
@@ -63,6 +68,11 @@ class Tables:
             self.exchanges[key] = _exchange_row(key, data, event.recorded_at)
         elif event.type in STATUS_BY_EVENT:
             self.exchanges[exchange_id_in(event.stream)]["status"] = STATUS_BY_EVENT[event.type]
+        elif event.type == "Gift.Made":
+            key = gift_id_in(event.stream)
+            self.gifts[key] = _gift_row(key, data, event.recorded_at)
+        elif event.type == "Gift.Reversed":
+            self.gifts[gift_id_in(event.stream)]["status"] = "reversed"
         elif event.type == "Account.Opened":
             self.accounts[account_id_in(event.stream)] = _account_row(event.stream, data)
         elif is_account_stream(event.stream):
@@ -77,13 +87,15 @@ class Tables:
         elif event.type == "Account.Closed":
             row["status"] = "closed"
 
-    def rows(self, organisation: str | None = None) -> tuple[list[Row], list[Row]]:
-        """The exchanges and the balances (by account id), optionally of one organisation."""
+    def rows(self, organisation: str | None = None) -> tuple[list[Row], list[Row], list[Row]]:
+        """The exchanges, the balances (by account id) and the gifts, optionally of one
+        organisation."""
         exchanges = [r for r in self.exchanges.values() if _involves(r, organisation)]
         accounts = [r for r in self.accounts.values() if organisation in (None, r["organisation"])]
         for row in accounts:
             row["balance_hours"] = round(row["balance"] / 60, 2)
-        return exchanges, sorted(accounts, key=lambda r: str(r["account"]))
+        gifts = [r for r in self.gifts.values() if organisation in (None, r["organisation"])]
+        return exchanges, sorted(accounts, key=lambda r: str(r["account"])), gifts
 
 
 def _exchange_row(exchange_id: str, data: dict[str, Any], recorded_at: str) -> Row:
@@ -101,6 +113,21 @@ def _exchange_row(exchange_id: str, data: dict[str, Any], recorded_at: str) -> R
         "recorded_at": recorded_at,
         "awaiting": data["awaiting"],
         "expires_on": data["expires_on"],
+    }
+
+
+def _gift_row(gift_id: str, data: dict[str, Any], recorded_at: str) -> Row:
+    return {
+        "gift_id": gift_id,
+        "status": "completed",
+        "from": data["from_account"],
+        "to": data["to_account"],
+        "organisation": data["organisation"],
+        "minutes": data["minutes"],
+        "hours": round(data["minutes"] / 60, 2),
+        "day": data["day"],
+        "note": data["note"],
+        "recorded_at": recorded_at,
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from projections import activity, balances, exchanges, feed
+from projections import activity, balances, exchanges, feed, gifts, participation
 from projections.base import LedgerProjection
 from projections.events import LogEvent
 from projections.lookups import Lookups, Stored, Write, write_all
@@ -19,14 +19,14 @@ from projections.moves import Page
 from projections.storable import storable_events
 from projections.store import Cursor
 
+_PARTS = (balances, exchanges, activity, feed, gifts, participation)
+
 
 class LedgerViews(LedgerProjection):
     name = "ledger_views"
-    tables = tuple(
-        statement for part in (balances, exchanges, activity, feed) for statement in part.TABLES
-    )
-    drops = tuple(table for part in (balances, exchanges, activity, feed) for table in part.DROPS)
-    types = balances.TYPES | exchanges.TYPES
+    tables = tuple(statement for part in _PARTS for statement in part.TABLES)
+    drops = tuple(table for part in _PARTS for table in part.DROPS)
+    types = balances.TYPES | exchanges.TYPES | gifts.TYPES | participation.TYPES
 
     def apply(self, cursor: Cursor, events: Sequence[LogEvent]) -> None:
         write_all(cursor, self.prepare(Stored(cursor), events)[1])
@@ -35,8 +35,10 @@ class LedgerViews(LedgerProjection):
         """What a page writes, worked out from the rows `lookups` finds; nothing written yet.
         Text the views' database cannot hold is written out (`projections.storable`)."""
         page = Page.read(lookups, storable_events(events))
+        gifts.read(page)
         writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
         writes += feed.prepare(page)  # after the balances, which leave `page.accounts` set
+        writes += gifts.prepare(page) + participation.prepare(page, lookups)
         return page, writes
 
     def commit(self, writes: Sequence[Write], previous: int, last: int) -> None:

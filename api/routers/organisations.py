@@ -10,6 +10,7 @@ from api.deps import (
     Admin,
     Caller,
     LedgerDep,
+    Manager,
     Paging,
     Reads,
     ReadsDep,
@@ -21,6 +22,7 @@ from api.schemas.exchanges import ExchangePage
 from api.schemas.organisations import (
     KeyCreate,
     KeyIssued,
+    OrganisationChange,
     OrganisationCreate,
     OrganisationCreated,
     OrganisationRead,
@@ -47,7 +49,27 @@ def register_organisation(
     record = ledger.register_organisation(
         body.id, body.name, body.credit_limit, body.max_balance, body.pending_expiry_days
     )
-    return OrganisationCreated.model_validate(record, from_attributes=True)
+    created = OrganisationCreated.model_validate(record, from_attributes=True)
+    if body.report_min_count is not None:
+        position = ledger.set_report_min_count(body.id, body.report_min_count)
+        created = created.model_copy(
+            update={"report_min_count": body.report_min_count, "position": position}
+        )
+    return created
+
+
+@router.patch("/{org}", response_model=OrganisationCreated, responses=errors(403, 404))
+def change_organisation(
+    org: Org, body: OrganisationChange, caller: Manager, ledger: LedgerDep
+) -> OrganisationCreated:
+    """Change the organisation's reporting default (its broker, admin)."""
+    may_read_organisation(caller, org)
+    position = ledger.set_report_min_count(org, body.report_min_count)
+    record = ledger.get_organisation(org)
+    changed = OrganisationCreated.model_validate(record, from_attributes=True)
+    return changed.model_copy(
+        update={"report_min_count": body.report_min_count, "position": position}
+    )
 
 
 @router.get("/{org}", response_model=OrganisationRead, responses=errors(403, 404))
@@ -58,7 +80,8 @@ def get_organisation(org: Org, caller: Caller, read: ReadsDep) -> dict[str, obje
     row = read.models.organisation(org)
     if row is None:
         raise UnknownOrganisation(f"no organisation '{org}'")
-    return {**row, "as_of_position": position}
+    min_count = read.models.report_min_count(org)
+    return {**row, "report_min_count": min_count, "as_of_position": position}
 
 
 @router.get("/{org}/accounts", response_model=AccountPage, responses=errors(403, 404))

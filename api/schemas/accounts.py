@@ -118,7 +118,9 @@ class StatementEntry(Public):
     service_date: date
     recorded_at: datetime
     category: str | None
-    kind: Literal["exchange", "reversal"]
+    kind: Literal["exchange", "reversal", "gift"] = Field(
+        description="exchange, gift (credits passed on), or reversal (of either)"
+    )
 
 
 class Statement(Public):

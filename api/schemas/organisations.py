@@ -7,9 +7,19 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from api.schemas.common import Limit, OrganisationId, Position, Public, Request
-from domain.rules import LABEL_MAX, NAME_MAX, PRINTABLE
+from domain.rules import LABEL_MAX, MAX_MIN_COUNT, NAME_MAX, PRINTABLE
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=PRINTABLE)]
+MinCountSetting = Annotated[
+    int | None,
+    Field(
+        strict=True,
+        ge=1,
+        le=MAX_MIN_COUNT,
+        description="The min_count of reports that leave the organisation (the funder CSV, "
+        "the pages' view for funders); null: none",
+    ),
+]
 
 
 class OrganisationCreate(Request):
@@ -31,6 +41,15 @@ class OrganisationCreate(Request):
         le=365,
         description="Days a cross-organisation exchange waits for confirmation",
     )
+    report_min_count: MinCountSetting = None
+
+
+class OrganisationChange(Request):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"report_min_count": 5}}
+    )
+
+    report_min_count: MinCountSetting
 
 
 class OrganisationPublic(Public):
@@ -39,6 +58,7 @@ class OrganisationPublic(Public):
     credit_limit: int
     max_balance: int | None
     pending_expiry_days: int
+    report_min_count: int | None = None
 
 
 class OrganisationCreated(OrganisationPublic):

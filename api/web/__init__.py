@@ -12,6 +12,7 @@ from api.web import (
     routes_overview,
     routes_pending,
     routes_record,
+    routes_reports,
     routes_webhooks,
     routes_witnesses,
 )
@@ -24,6 +25,7 @@ def install(app: FastAPI) -> None:
     for module in (
         routes_auth,
         routes_overview,
+        routes_reports,
         routes_accounts,
         routes_pending,
         routes_record,

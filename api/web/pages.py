@@ -69,8 +69,15 @@ def shown(account_id: str, org: str) -> str:
     return account_id.removeprefix(f"{org}:")
 
 
-def percent(part: int, whole: int) -> str:
+def percent(part: int | None, whole: int | None) -> str:
+    if part is None or whole is None:
+        return "hidden"
     return f"{round(100 * part / whole)}%" if whole else "none"
+
+
+def people(count: int | None) -> str:
+    """A count of people; hidden (None) in reports that leave the organisation."""
+    return "hidden" if count is None else str(count)
 
 
 def query(*maps: dict[str, Any], **params: Any) -> str:
@@ -85,6 +92,7 @@ templates.env.filters["hours"] = hours
 templates.env.filters["day"] = day
 templates.env.filters["month"] = month
 templates.env.filters["shown"] = shown
+templates.env.filters["people"] = people
 templates.env.globals["percent"] = percent
 templates.env.globals["query"] = query
 templates.env.globals["csrf_field"] = CSRF_FIELD

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from api import suppression
 from api.web.access import OrgDep
 from api.web.charts import bar_chart, months_between
 from api.web.pages import render
@@ -31,8 +32,17 @@ PeriodDep = Annotated[Period, Depends(period_of)]
 
 
 @router.get("")
-def overview(request: Request, context: OrgDep, period: PeriodDep) -> Response:
+def overview(
+    request: Request,
+    context: OrgDep,
+    period: PeriodDep,
+    view: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    """`view=funders`: small counts hidden, as the organisation's setting says."""
     summary = context.models.summary(context.org, period.start, period.end)
+    min_count = suppression.for_funders(view, context.models.report_min_count(context.org))
+    if min_count is not None:
+        summary = suppression.summary(summary, min_count)
     months = _months(summary["by_month"])
     pending, more = context.models.pending(context.org, None, PENDING_SHOWN)
     return render(
@@ -50,18 +60,22 @@ def overview(request: Request, context: OrgDep, period: PeriodDep) -> Response:
         active_chart=bar_chart(
             "Active members by month",
             "members",
-            [(m["month"], m["active_accounts"]) for m in months],
+            [(m["month"], m["active_accounts"] or 0) for m in months],
         ),
         categories=_categories(summary["by_category"], summary["minutes"]),
         pending=len(pending),
         pending_more=more is not None,
+        funders=view == "funders",
+        min_count=min_count or context.models.report_min_count(context.org),
         nav="overview",
     )
 
 
 @router.get("/report.csv")
 def report_csv(context: OrgDep, period: PeriodDep) -> Response:
+    """The funder report: it leaves the organisation, so its min_count setting applies."""
     summary = context.models.summary(context.org, period.start, period.end)
+    summary = suppression.summary(summary, context.models.report_min_count(context.org))
     name = f"{context.org}-report-{period.label.replace(' ', '-')}.csv"
     return StreamingResponse(
         csv_text(report_rows(summary, period)),

@@ -41,6 +41,9 @@ def report_rows(summary: Row, period: Period) -> Iterator[tuple[Any, ...]]:
             yield ("month", month["month"], measure, month[measure])
     for category, minutes in summary["by_category"].items():
         yield ("category", category, "minutes", minutes)
+    yield ("total", "all", "gifted_minutes", summary.get("gifted_minutes", 0))
+    for name in summary.get("suppressed", []):  # small counts of people, left empty above
+        yield ("suppressed", name, "hidden", "")
 
 
 def account_row(account: Row) -> tuple[Any, ...]:

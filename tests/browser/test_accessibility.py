@@ -47,6 +47,10 @@ PAGES: dict[str, tuple[str, Visit, bool]] = {
     "account over its limit": ("broker", opens("/app/o/{org}/account?ref=m-08"), True),
     "account": ("broker", opens("/app/o/{org}/account?ref=m-01"), False),
     "pending": ("broker", opens("/app/o/{org}/pending"), True),
+    "participation": ("broker", opens("/app/o/{org}/participation"), True),
+    "participation for funders": ("broker", opens("/app/o/{org}/participation?view=funders"), True),
+    "overview for funders": ("broker", opens("/app/o/{org}?view=funders"), False),
+    "printable statement": ("broker", opens("/app/o/{org}/statement?ref=m-01&period=all"), True),
     "record": ("broker", opens("/app/o/{org}/record"), False),
     "record, refused": ("broker", sent_empty("/app/o/{org}/record"), True),
     "group session, refused": ("broker", sent_empty("/app/o/{org}/session"), False),
@@ -103,7 +107,16 @@ def test_no_serious_accessibility_problem(
     assert serious_violations(page, axe_source) == []
 
 
-@pytest.mark.parametrize("path", ["/app/o/{org}", "/app/o/{org}/accounts", "/app/o/{org}/pending"])
+PHONE_PATHS = [
+    "/app/o/{org}",
+    "/app/o/{org}/accounts",
+    "/app/o/{org}/pending",
+    "/app/o/{org}/participation?period=all",
+    "/app/o/{org}/statement?ref=m-01&period=all",
+]
+
+
+@pytest.mark.parametrize("path", PHONE_PATHS)
 def test_on_a_phone_only_tables_scroll_sideways(
     pages: Callable[..., Page], site: Site, shown: Showcase, path: str
 ) -> None:

@@ -21,6 +21,11 @@ BALANCE = {  # how the balance moves, which figure moves, and which way
     "Account.Spent": (-1, "received", 1),
     "Account.EarningReversed": (-1, "given", -1),
     "Account.SpendingReversed": (1, "received", -1),
+    # Gifts move balances only: no figure of time given or received.
+    "Account.GiftSent": (-1, None, 0),
+    "Account.GiftReceived": (1, None, 0),
+    "Account.GiftSentReversed": (1, None, 0),
+    "Account.GiftReceivedReversed": (-1, None, 0),
 }
 STATUS = {
     "Exchange.Confirmed": "completed",
@@ -53,6 +58,8 @@ class Fold:
     exchanges: dict[str, Row] = field(default_factory=dict)
     statements: dict[str, list[Row]] = field(default_factory=dict)
     feeds: dict[str, list[Row]] = field(default_factory=dict)
+    gifts: dict[str, Row] = field(default_factory=dict)
+    min_counts: dict[str, int | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, events: list[LogEvent]) -> Fold:
@@ -63,13 +70,17 @@ class Fold:
 
     def apply(self, event: LogEvent) -> None:
         kind, _, name = event.type.partition(".")
-        if kind == "Organisation":
+        if event.type == "Organisation.ReportingChanged":
+            self.min_counts[event.stream.removeprefix("organisation:")] = event.data["min_count"]
+        elif kind == "Organisation":
             org = event.stream.removeprefix("organisation:")
             self.organisations[org] = {"id": org, **event.data}
         elif kind == "Account":
             self._account(event, name)
         elif kind == "Exchange":
             self._exchange(event)
+        elif kind == "Gift":
+            self._gift(event)
         if event.type in FEED:
             self._feed(event, kind)
 
@@ -113,7 +124,8 @@ class Fold:
             sign, figure, way = BALANCE[event.type]
             account = self.accounts[account_id]
             account["balance"] += sign * event.data["minutes"]
-            account[figure] += way * event.data["minutes"]
+            if figure is not None:
+                account[figure] += way * event.data["minutes"]
 
     def _exchange(self, event: LogEvent) -> None:
         exchange_id = event.stream.removeprefix("exchange:")
@@ -157,6 +169,34 @@ class Fold:
             )
             last = self.accounts[exchange[party]]["last_activity"] or ""
             self.accounts[exchange[party]]["last_activity"] = max(last, exchange["service_date"])
+
+    def _gift(self, event: LogEvent) -> None:
+        gift_id, data = event.stream.removeprefix("gift:"), event.data
+        made = event.type == "Gift.Made"
+        if made:
+            self.gifts[gift_id] = {"id": gift_id, **data, "status": "completed"}
+        else:
+            self.gifts[gift_id]["status"] = "reversed"
+        minutes = data["minutes"] if made else -data["minutes"]
+        for party, other, signed in (
+            (data["from_account"], data["to_account"], -minutes),
+            (data["to_account"], data["from_account"], minutes),
+        ):
+            entries = self.statements[party]
+            before = entries[-1]["balance"] if entries else 0
+            entries.append(
+                {
+                    "exchange_id": gift_id,
+                    "counterparty": other,
+                    "minutes": signed,
+                    "balance": before + signed,
+                    "service_date": data["day"],
+                    "recorded_at": event.recorded_at,
+                    "category": None,
+                    "kind": "gift" if made else "reversal",
+                    "position": event.position,
+                }
+            )
 
     # The reads, by their definitions.
 
@@ -204,6 +244,8 @@ class Fold:
         }
 
     def summary(self, org: str, start: date | None, end: date | None) -> Row:
+        low, high = (start or date.min).isoformat(), (end or date.max).isoformat()
+
         def in_org(account_id: str) -> bool:
             return account_id.split(":")[0] == org
 
@@ -242,6 +284,56 @@ class Fold:
                     ),
                 }
                 for month, items in sorted(months.items())
+            ],
+            "gifted_minutes": sum(
+                g["minutes"]
+                for g in self.gifts.values()
+                if g["organisation"] == org
+                and g["status"] == "completed"
+                and low <= g["day"] <= high
+            ),
+        }
+
+    def participation(self, org: str, first: str, last: str) -> Row:
+        """By definition: each of the organisation's accounts, the months it gave or
+        received in completed exchanges (all of history), its first such month."""
+        gave: dict[str, set[str]] = {}
+        got: dict[str, set[str]] = {}
+        for e in self.counted(None, None):
+            for party, months in (("giver", gave), ("receiver", got)):
+                if e[party].split(":")[0] == org:
+                    months.setdefault(e[party], set()).add(e["service_date"][:7])
+        active = {a: gave.get(a, set()) | got.get(a, set()) for a in gave.keys() | got.keys()}
+        first_of = {a: min(months) for a, months in active.items()}
+        span = _months(first, last)
+        return {
+            "organisation": org,
+            "from": first,
+            "to": last,
+            "months": [
+                {
+                    "month": m,
+                    "active": sum(m in ms for ms in active.values()),
+                    "new": sum(f == m for f in first_of.values()),
+                    "returning": sum(m in ms and first_of[a] < m for a, ms in active.items()),
+                    "givers": sum(m in ms for ms in gave.values()),
+                    "receivers": sum(m in ms for ms in got.values()),
+                    "gave_and_received": sum(
+                        m in gave.get(a, set()) and m in got.get(a, set()) for a in active
+                    ),
+                }
+                for m in span
+            ],
+            "cohorts": [
+                {
+                    "cohort": c,
+                    "size": sum(f == c for f in first_of.values()),
+                    "active": [
+                        sum(first_of[a] == c and m in active[a] for a in active) for m in span[i:]
+                    ],
+                }
+                for i, c in enumerate(span)
+                if c in first_of.values()
             ],
         }
 
@@ -282,3 +374,11 @@ class Fold:
             for e in self.exchange_list(today, status="pending")
             if self.exchanges[e["id"]]["awaiting"] == org
         ]
+
+
+def _months(first: str, last: str) -> list[str]:
+    found, year, month = [], int(first[:4]), int(first[5:])
+    while f"{year:04d}-{month:02d}" <= last:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = divmod(year * 12 + month, 12)[0], (month % 12) + 1
+    return found

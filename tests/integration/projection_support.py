@@ -115,6 +115,13 @@ def _activity(reads: LedgerReadModels, fold: Fold, today: date) -> None:
             )
         for org in fold.organisations:
             assert reads.summary(org, start, end) == fold.summary(org, start, end)
+            first, last = (start or today - timedelta(days=70)), (end or today)
+            if first <= last:
+                got = reads.participation(org, first, last)
+                assert got == fold.participation(org, got["from"], got["to"])
+                assert (got["from"], got["to"]) == (first.isoformat()[:7], last.isoformat()[:7])
+    for org in fold.organisations:
+        assert reads.report_min_count(org) == fold.min_counts.get(org)
 
 
 def _opened(reads: LedgerReadModels, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

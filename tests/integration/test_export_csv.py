@@ -25,7 +25,7 @@ def test_the_tables_agree_with_the_ledger_for_a_year_of_activity(tmp_path: Path)
         parse_database_url("memory://"), clock=lambda: datetime(2025, 6, 30, tzinfo=UTC)
     )
     summary = fill(ledger, seed=4)
-    exchanges_csv, balances_csv = write_spreadsheets(ledger, tmp_path, None)
+    exchanges_csv, balances_csv, _ = write_spreadsheets(ledger, tmp_path, None)
     exchanges, balances = rows(exchanges_csv), rows(balances_csv)
     assert len(exchanges) == summary.exchanges
     statuses = Counter(r["status"] for r in exchanges)
@@ -55,7 +55,7 @@ def test_one_organisations_tables_hold_its_accounts_and_the_exchanges_it_took_pa
         parse_database_url("memory://"), clock=lambda: datetime(2025, 6, 30, tzinfo=UTC)
     )
     fill(ledger, seed=4)
-    exchanges_csv, balances_csv = write_spreadsheets(ledger, tmp_path, "oakwood-day-service")
+    exchanges_csv, balances_csv, _ = write_spreadsheets(ledger, tmp_path, "oakwood-day-service")
     assert {r["organisation"] for r in rows(balances_csv)} == {"oakwood-day-service"}
     for row in rows(exchanges_csv):
         parties = {row["giver"].split(":")[0], row["receiver"].split(":")[0]}

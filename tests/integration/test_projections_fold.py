@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import projections
 from domain.errors import LedgerError
-from ledger import ExchangeRequest, Ledger
+from ledger import ExchangeRequest, GiftRequest, Ledger
 from projections.pipeline import catch_up_pipelined
 from tests.integration.projection_support import (
     assert_reads_equal_the_fold,
@@ -36,6 +36,11 @@ OPERATION = st.one_of(
     st.tuples(st.sampled_from(["confirm", "reverse", "expire"]), st.integers(0, 99)),
     st.tuples(st.just("limits"), PARTY, st.sampled_from([0, 30, 120, 600])),
     st.tuples(st.just("close"), PARTY),
+    st.tuples(st.just("gift"), PARTY, st.sampled_from([15, 30, 90]), st.booleans()),
+    st.tuples(st.just("reverse_gift"), st.integers(0, 99)),
+    st.tuples(
+        st.just("reporting"), st.sampled_from(["north", "south"]), st.sampled_from([None, 3])
+    ),
     st.tuples(st.just("time"), st.integers(1, 9)),
     st.tuples(st.just("project"), st.integers(1, 7)),
 )
@@ -57,6 +62,7 @@ class History:
     def __init__(self, ledger: Ledger, clock: Clock, built: projections.Projections) -> None:
         self.ledger, self.clock, self.built = ledger, clock, built
         self.exchanges: list[str] = []
+        self.gifts: list[str] = []
 
     def request(self, item: tuple[int, int, int, int], category: str | None) -> ExchangeRequest:
         giver, other, minutes, days_ago = item
@@ -101,6 +107,28 @@ class History:
 
     def close(self, party: int) -> None:
         self.ledger.close_account(ACCOUNTS[party], None)
+
+    def gift(self, party: int, minutes: int, to_another_org: bool) -> None:
+        """From whoever in the party's organisation has the most credits (a gift needs
+        some), to the next member, or to someone outside (refused)."""
+        org = ACCOUNTS[party].split(":")[0]
+        members = [a for a in ACCOUNTS if a.startswith(f"{org}:")]
+        donor = max(members, key=lambda a: self.ledger.get_account(a).balance)
+        others = [a for a in ACCOUNTS if (a in members) != to_another_org and a != donor]
+        if not others:
+            raise LedgerError("nobody to give to")
+        request = GiftRequest(
+            donor, others[0], min(minutes, self.ledger.get_account(donor).balance)
+        )
+        self.gifts.append(self.ledger.make_gift(org, request).id)
+
+    def reverse_gift(self, index: int) -> None:
+        if not self.gifts:
+            raise LedgerError("no gift yet")
+        self.ledger.reverse_gift(self.gifts[index % len(self.gifts)], None, "in error")
+
+    def reporting(self, org: str, min_count: int | None) -> None:
+        self.ledger.set_report_min_count(org, min_count)
 
     def time(self, days: int) -> None:
         self.clock.advance(days)

@@ -108,6 +108,7 @@ def test_the_timebank_summary_over_all_time(spring: Spring) -> None:
             {"month": "2024-04", "exchanges": 3, "minutes": 165, "active_accounts": 3},
             {"month": "2024-05", "exchanges": 2, "minutes": 120, "active_accounts": 3},
         ],
+        "gifted_minutes": 0,  # no gift in this history
     }
 
 
@@ -128,6 +129,7 @@ def test_the_timebank_summary_over_april_and_may(spring: Spring) -> None:
             {"month": "2024-04", "exchanges": 3, "minutes": 165, "active_accounts": 3},
             {"month": "2024-05", "exchanges": 2, "minutes": 120, "active_accounts": 3},
         ],
+        "gifted_minutes": 0,  # no gift in this history
     }
 
 
@@ -149,6 +151,7 @@ def test_the_day_service_summary_leaves_out_the_expired_exchange(spring: Spring)
             {"month": "2024-04", "exchanges": 2, "minutes": 90, "active_accounts": 3},
             {"month": "2024-05", "exchanges": 1, "minutes": 30, "active_accounts": 2},
         ],
+        "gifted_minutes": 0,  # no gift in this history
     }
 
 
@@ -172,6 +175,7 @@ def test_the_council_summary_leaves_out_the_rejected_and_expired_exchanges(
             {"month": "2024-04", "exchanges": 1, "minutes": 45, "active_accounts": 2},
             {"month": "2024-05", "exchanges": 1, "minutes": 90, "active_accounts": 1},
         ],
+        "gifted_minutes": 0,
     }
     may = spring.reads.summary("council", date(2024, 5, 1), date(2024, 5, 31))
     assert {k: may[k] for k in ("exchanges", "minutes", "active_accounts", "connections")} == {

@@ -118,14 +118,18 @@ def reads_of(a: Partner, exchange: str) -> dict[str, str]:
         "balance then": f"/v1/accounts/{account}?at_position=1",
         "exchange": f"/v1/exchanges/{exchange}",
         "summary": f"/v1/organisations/{a.org}/summary",
+        "participation": f"/v1/organisations/{a.org}/participation",
         "accounts": f"/v1/organisations/{a.org}/accounts",
         "pending": f"/v1/organisations/{a.org}/pending",
     }
 
 
-def writes_on(a: Partner, exchange: str) -> list[tuple[str, str, Any]]:
+def writes_on(a: Partner, exchange: str, gift: str) -> list[tuple[str, str, Any]]:
     giver, receiver = a.accounts
     return [
+        ("POST", "/v1/gifts", {"from": giver, "to": receiver, "minutes": 1}),
+        ("POST", f"/v1/gifts/{gift}/reverse", {"reason": "not ours"}),
+        ("PATCH", f"/v1/organisations/{a.org}", {"report_min_count": 1}),
         ("POST", "/v1/exchanges", {"giver": giver, "receiver": receiver, "minutes": 5}),
         (
             "POST",
@@ -150,6 +154,7 @@ def test_one_organisations_keys_cannot_read_or_change_anothers(
         giver, receiver = a.accounts
         body = {"giver": giver, "receiver": receiver, "minutes": 7, "note": "a-private-note"}
         exchange = created(client, a.broker, "/v1/exchanges", body)
+        gift = created(client, a.broker, "/v1/gifts", {"from": giver, "to": receiver, "minutes": 1})
         tried = 0
         for name, key in outsiders.items():
             expected = 401 if name == "revoked_a" else 403
@@ -160,7 +165,7 @@ def test_one_organisations_keys_cannot_read_or_change_anothers(
                 assert "a-private-note" not in answer.text
                 assert giver not in answer.text
                 tried += 1
-            for method, path, sent in writes_on(a, exchange["id"]):
+            for method, path, sent in writes_on(a, exchange["id"], gift["id"]):
                 before = target.events()
                 answer = client.request(method, path, json=sent, headers=bearer(key))
                 assert answer.status_code == expected, (name, path, answer.text)
@@ -185,11 +190,12 @@ def test_auditor_keys_can_read_everything_and_write_nothing(
         giver, receiver = a.accounts
         body = {"giver": giver, "receiver": receiver, "minutes": 3}
         exchange = created(client, a.broker, "/v1/exchanges", body)
+        gift = created(client, a.broker, "/v1/gifts", {"from": giver, "to": receiver, "minutes": 1})
         witness_keys, webhooks = (
             f"/v1/organisations/{a.org}/witness-keys",
             f"/v1/organisations/{a.org}/webhooks",
         )
-        writes = [*writes_on(a, exchange["id"]),
+        writes = [*writes_on(a, exchange["id"], gift["id"]),
                   ("POST", "/v1/organisations", {"id": "auditor-made", "name": "No"}),
                   ("POST", "/v1/keys", {"role": "auditor"}),
                   ("DELETE", f"/v1/keys/{a.broker.split('_')[1]}", None),
