@@ -205,7 +205,7 @@ def test_auditor_keys_can_read_everything_and_write_nothing(
                   ("DELETE", f"{webhooks}/wh_0123456789abcdef", None),
                   ("POST", f"{webhooks}/wh_0123456789abcdef/enable", None),
                   ("PUT", f"/v1/accounts/{giver}/profile", {"display_name": "Not Mine"}),
-                  ("POST", f"/v1/accounts/{giver}/erase", {"request_ref": "AUDITOR-1"})]  # fmt: skip
+                  ("POST", f"/v1/accounts/{giver}/erase", {"request_ref": "A-1"})]  # fmt: skip
         documented = client.get("/openapi.json").json()["paths"]
         writable = {(m.upper(), p) for p, ops in documented.items() for m in ops if m != "get"}
         # Cosignatures hold hashes, not data: any valid key may post them (the contract).
