@@ -17,12 +17,19 @@ Write = tuple[str, list[tuple[Any, ...]]]  # a statement, and the rows to run it
 
 SELECT_EXCHANGES = f"SELECT {EXCHANGE_COLUMNS} FROM {{exchanges}} WHERE id IN (??)"  # noqa: S608
 SELECT_ACCOUNTS = f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id IN (??)"  # noqa: S608
+# The organisations of the exchanges with a note an account took part in (for an erasure).
+SELECT_NOTE_ORGANISATIONS = (
+    "SELECT DISTINCT giver_org, receiver_org FROM {exchanges}"
+    " WHERE (giver = ? OR receiver = ?) AND note IS NOT NULL"
+)
 
 
 class Lookups(Protocol):
     def exchanges(self, ids: Sequence[str]) -> dict[str, Row]: ...
 
     def accounts(self, ids: Sequence[str]) -> dict[str, Row]: ...
+
+    def note_organisations(self, account_id: str) -> set[str]: ...
 
 
 class Stored:
@@ -36,6 +43,14 @@ class Stored:
 
     def accounts(self, ids: Sequence[str]) -> dict[str, Row]:
         return by_id(self.cursor.select_in(SELECT_ACCOUNTS, sorted(ids)))
+
+    def note_organisations(self, account_id: str) -> set[str]:
+        return stored_note_organisations(self.cursor, account_id)
+
+
+def stored_note_organisations(cursor: Cursor, account_id: str) -> set[str]:
+    rows = cursor.execute(SELECT_NOTE_ORGANISATIONS, (account_id, account_id)).all()
+    return {org for row in rows for org in (row["giver_org"], row["receiver_org"])}
 
 
 def by_id(rows: list[Row]) -> dict[str, Row]:

@@ -19,7 +19,12 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder
 
 from projections.events import read_page
-from projections.lookups import SELECT_ACCOUNTS, SELECT_EXCHANGES, by_id
+from projections.lookups import (
+    SELECT_ACCOUNTS,
+    SELECT_EXCHANGES,
+    by_id,
+    stored_note_organisations,
+)
 from projections.views import LedgerViews
 
 Row = dict[str, Any]
@@ -40,6 +45,15 @@ class Remembered:
     def accounts(self, ids: Sequence[str]) -> dict[str, Row]:
         found = {i: self.accounts_seen[i] for i in ids if i in self.accounts_seen}
         return found | self._stored(SELECT_ACCOUNTS, [i for i in ids if i not in found])
+
+    def note_organisations(self, account_id: str) -> set[str]:
+        in_flight = [
+            e for e in self.exchanges_in_flight.values()
+            if account_id in (e["giver"], e["receiver"]) and e["note"] is not None
+        ]  # fmt: skip
+        with self.views.view.transaction() as cursor:
+            found = stored_note_organisations(cursor, account_id)
+        return found | {org for e in in_flight for org in (e["giver_org"], e["receiver_org"])}
 
     def _stored(self, statement: str, ids: list[str]) -> dict[str, Row]:
         if not ids:

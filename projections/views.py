@@ -36,7 +36,7 @@ class LedgerViews(LedgerProjection):
         Text the views' database cannot hold is written out (`projections.storable`)."""
         page = Page.read(lookups, storable_events(events))
         writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
-        writes += feed.prepare(page)  # after the balances, which leave `page.accounts` set
+        writes += feed.prepare(page, lookups)  # after the balances: `page.accounts` set
         return page, writes
 
     def commit(self, writes: Sequence[Write], previous: int, last: int) -> None:
