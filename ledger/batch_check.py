@@ -1,7 +1,8 @@
 """What recording a batch would meet, with nothing recorded: an import's dry run.
 
 The items are prepared one after another by the step the group commit records with
-(`ExchangeUseCases._prepare`), against a workspace that is thrown away afterwards. Each item
+(`ExchangeUseCases._prepare`, its notes sealed under throw-away keys so that no account key
+is made), against a workspace that is thrown away afterwards. Each item
 sees the balances left by the items before it; a refused item is rolled back to its savepoint
 and the next one goes on, so every refusal is told, not only the first. The workspace holds
 copies of the accounts, never the cached ones the writer changes in place: a check saves

@@ -93,7 +93,7 @@ class ExchangeUseCases(PersonalStore):
 
         def attempt() -> BatchCheck:
             accounts = ScratchAccounts(self._organisation(organisation), opening)
-            return check_each(self._prepare, author, requests, accounts)
+            return check_each(self._prepare_trial, author, requests, accounts)
 
         check: BatchCheck = self.writer.call(attempt)
         return check
@@ -242,8 +242,21 @@ class ExchangeUseCases(PersonalStore):
                 raise
         return exchanges
 
-    def _prepare(
+    def _prepare_trial(
         self, author: Author, request: ExchangeRequest, exchange_id: str, accounts: Workspace
+    ) -> Exchange:
+        """As `_prepare`, for a dry run: the note sealed under throw-away keys, so checking
+        a batch creates no account key."""
+        return self._prepare(author, request, exchange_id, accounts, trial=True)
+
+    def _prepare(
+        self,
+        author: Author,
+        request: ExchangeRequest,
+        exchange_id: str,
+        accounts: Workspace,
+        *,
+        trial: bool = False,
     ) -> Exchange:
         """Load, authorise, and let the domain record the exchange (moving the balances in
         `accounts` if it completes now)."""
@@ -256,7 +269,8 @@ class ExchangeUseCases(PersonalStore):
         giver = accounts.load(request.giver, self._account)
         receiver = accounts.load(request.receiver, self._account)
         recorded_by = self._organisation(author.organisation)
-        sealed = self.texts.seal(terms.note, terms.giver, terms.receiver, note_place(exchange_id))
+        seal = self.texts.seal_trial if trial else self.texts.seal
+        sealed = seal(terms.note, terms.giver, terms.receiver, note_place(exchange_id))
         terms = replace(terms, note=sealed)
         return rules_of_exchange.record(
             exchange_id, terms, giver, receiver, recorded_by, author.provenance, today

@@ -20,6 +20,11 @@ SELECT_ACCOUNTS = f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id IN (??)"
 SELECT_ACCOUNT_MONTHS = (
     "SELECT account_id, month, gave, received FROM {account_months} WHERE account_id IN (??)"
 )
+# The organisations of the exchanges with a note an account took part in (for an erasure).
+SELECT_NOTE_ORGANISATIONS = (
+    "SELECT DISTINCT giver_org, receiver_org FROM {exchanges}"
+    " WHERE (giver = ? OR receiver = ?) AND note IS NOT NULL"
+)
 
 
 class Lookups(Protocol):
@@ -30,6 +35,8 @@ class Lookups(Protocol):
     def account_months(self, ids: Sequence[str]) -> dict[str, Any]:
         """Each account's participation counts by month (`projections.participation`)."""
         ...
+
+    def note_organisations(self, account_id: str) -> set[str]: ...
 
 
 class Stored:
@@ -46,6 +53,14 @@ class Stored:
 
     def account_months(self, ids: Sequence[str]) -> dict[str, Any]:
         return by_account(self.cursor.select_in(SELECT_ACCOUNT_MONTHS, sorted(ids)))
+
+    def note_organisations(self, account_id: str) -> set[str]:
+        return stored_note_organisations(self.cursor, account_id)
+
+
+def stored_note_organisations(cursor: Cursor, account_id: str) -> set[str]:
+    rows = cursor.execute(SELECT_NOTE_ORGANISATIONS, (account_id, account_id)).all()
+    return {org for row in rows for org in (row["giver_org"], row["receiver_org"])}
 
 
 def by_id(rows: list[Row]) -> dict[str, Row]:

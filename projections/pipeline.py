@@ -25,6 +25,7 @@ from projections.lookups import (
     SELECT_EXCHANGES,
     by_account,
     by_id,
+    stored_note_organisations,
 )
 from projections.views import LedgerViews
 
@@ -55,6 +56,15 @@ class Remembered:
             return found
         with self.views.view.transaction() as cursor:
             return found | by_account(cursor.select_in(SELECT_ACCOUNT_MONTHS, missing))
+
+    def note_organisations(self, account_id: str) -> set[str]:
+        in_flight = [
+            e for e in self.exchanges_in_flight.values()
+            if account_id in (e["giver"], e["receiver"]) and e["note"] is not None
+        ]  # fmt: skip
+        with self.views.view.transaction() as cursor:
+            found = stored_note_organisations(cursor, account_id)
+        return found | {org for e in in_flight for org in (e["giver_org"], e["receiver_org"])}
 
     def _stored(self, statement: str, ids: list[str]) -> dict[str, Row]:
         if not ids:

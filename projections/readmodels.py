@@ -48,7 +48,7 @@ class LedgerReadModels:
         open_notes: OpenNotes | None = None,
     ) -> None:
         self.view = view
-        self.open_notes = open_notes or _unreadable
+        self.open_notes = open_notes or unreadable_notes
         self.projections = list(projections)
         self.today = today
         self.on_close: list[Callable[[], None]] = []
@@ -169,7 +169,7 @@ class LedgerReadModels:
         return page
 
 
-def _unreadable(rows: list[Row], place_of: PlaceOf = note_place) -> None:
+def unreadable_notes(rows: list[Row], place_of: PlaceOf = note_place) -> None:
     """Without the ledger's keys (an offline replay), a sealed note reads as unreadable."""
     for row in rows:
         sealed = is_sealed(row["note"])

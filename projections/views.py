@@ -37,7 +37,7 @@ class LedgerViews(LedgerProjection):
         page = Page.read(lookups, storable_events(events))
         gifts.read(page)
         writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
-        writes += feed.prepare(page)  # after the balances, which leave `page.accounts` set
+        writes += feed.prepare(page, lookups)  # after the balances: `page.accounts` set
         writes += gifts.prepare(page) + participation.prepare(page, lookups)
         return page, writes
 

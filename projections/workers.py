@@ -19,7 +19,10 @@ def start_beside(projections: Projections, ledger: Ledger) -> Callable[[], None]
     """Start the expiry recorder and the webhook delivery worker; return what stops them.
     Raises SealingKeyError if the webhook key file cannot be used."""
     delivery = DeliveryWorker(
-        projections.view, Sealer(load_key()), exclusive=projections.runner.exclusive
+        projections.view,
+        Sealer(load_key()),
+        exclusive=projections.runner.exclusive,
+        open_notes=projections.read_models.open_notes,
     )
     expirer = Expirer(projections.view, ledger)
     expirer.start()

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from rich.progress import Progress
 
-from api.commands import audit_rotate, tlog
+from api.commands import audit_rotate, audit_texts, tlog
 from api.commands.audit_trust import (
     UNPINNED,
     Pin,
@@ -70,6 +70,7 @@ def register(commands: Any) -> None:
     key.set_defaults(handler=_public_key)
     tlog.register(sub, check)  # the transparency log's verbs
     audit_rotate.register(sub)
+    audit_texts.register(sub)
 
 
 def _register_export(commands: Any) -> None:
@@ -168,10 +169,10 @@ def _meter(description: str, total: int, scale: int = 1) -> Iterator[_Meter]:
 
 
 @contextlib.contextmanager
-def _database() -> Iterator[AuditLog]:
+def _database() -> Iterator[tuple[Ledger, AuditLog]]:
     ledger = Ledger(parse_database_url(database_url()))
     try:
-        yield AuditLog(ledger.recorder)
+        yield ledger, AuditLog(ledger.recorder)
     finally:
         ledger.close()
 
@@ -182,7 +183,7 @@ def _export(args: argparse.Namespace) -> int:
     if args.organisation is not None:
         print("--organisation applies to --format csv only", file=sys.stderr)
         return 2
-    with _database() as log:
+    with _database() as (_, log):
         chain = AuditChain(log.view)
         with contextlib.suppress(StaleProjection):  # another process is chaining: fine
             Runner(log.recorder, [chain]).catch_up(chain)
@@ -201,8 +202,9 @@ def _verify(args: argparse.Namespace) -> int:
         if args.checkpoint and pin is None:
             print(f"failed: {UNPINNED}")
             return 1
+        texts: list[str] = []
         if args.database:
-            outcome = _verify_database(args, pin)
+            outcome, texts = _verify_database(args, pin)
         else:
             expected = expected_signer(pin, read_statements(args.key_history))
             kept, baseline = _kept(args, expected)
@@ -214,7 +216,7 @@ def _verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError, SigningKeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    _report(outcome, trust_notes(outcome, pin, baseline=args.baseline is not None))
+    _report(outcome, trust_notes(outcome, pin, baseline=args.baseline is not None) + texts)
     return 0
 
 
@@ -225,8 +227,10 @@ def _kept(args: argparse.Namespace, expected: Expected) -> tuple[list[Mark], Ite
     return kept, baseline
 
 
-def _verify_database(args: argparse.Namespace, pin: Pin | None) -> Outcome:
-    with _database() as log:
+def _verify_database(args: argparse.Namespace, pin: Pin | None) -> tuple[Outcome, list[str]]:
+    """The chain's outcome, and what became of the notes and reasons (audit_texts.py)."""
+    with _database() as (ledger, log):
+        census = audit_texts.census_of(ledger)
         statements = read_statements(args.key_history) or key_history(log.view)
         expected = expected_signer(pin, statements)
         kept, baseline = _kept(args, expected)
@@ -234,8 +238,9 @@ def _verify_database(args: argparse.Namespace, pin: Pin | None) -> Outcome:
         head, _ = log.head()
         total = log.recorder.max_notification_id() or 0
         with _meter("verifying the database", total) as meter:
-            entries = _metered(log.stored_entries(), meter)
-            return verify(entries, [kept, stored], baseline, chain_head=head)
+            entries = audit_texts.counted(_metered(log.stored_entries(), meter), census)
+            outcome = verify(entries, [kept, stored], baseline, chain_head=head)
+        return outcome, audit_texts.report(census)
 
 
 def _size(path: Path) -> int:
@@ -279,7 +284,7 @@ def _balances(args: argparse.Namespace) -> int:
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
-    with _database() as log:
+    with _database() as (_, log):
         checkpoint = log.latest_checkpoint()
     if checkpoint is None:
         print("error: no checkpoint has been made yet", file=sys.stderr)

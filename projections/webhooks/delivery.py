@@ -6,6 +6,10 @@ run of `burst` changes an endpoint goes to the back of the queue, so a busy one 
 starve the rest either. The worker wakes when the views advance (in this process) or after
 `poll` seconds, and never writes to the views or the log: it cannot hold up the projections,
 and the API does not wait for it. On Postgres one process delivers at a time (a lock).
+
+A delivery's `exchange` is the exchange as `GET /v1/exchanges/{id}` answers it: its note is
+opened with the ledger's data keys (`open_notes`, as the read models open the feed's), so
+the projection process needs `TIMEBANK_DATA_KEY`; after an erasure it is null.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from ledger.ports import wall_seconds
 from projections.feed_reads import changes
+from projections.readmodels import OpenNotes, unreadable_notes
 from projections.store import Row, ViewStore
 from projections.webhooks.sealing import Sealer
 from projections.webhooks.sending import client, send
@@ -41,8 +46,10 @@ class DeliveryWorker:
         sealer: Sealer,
         settings: DeliverySettings | None = None,
         exclusive: Exclusive = _alone,
+        open_notes: OpenNotes = unreadable_notes,
     ) -> None:
         self.view, self.sealer = view, sealer
+        self.open_notes = open_notes
         self.settings = settings or DeliverySettings.from_env()
         self.table = WebhookTable(view)
         self.exclusive = exclusive
@@ -119,6 +126,7 @@ class DeliveryWorker:
             page, _ = changes(self.view, endpoint["organisation"], str(endpoint["cursor"]), 100)
             found = [c for c in page if wanted is None or c["type"] in wanted]
             if found or not page:
+                self.open_notes([c["exchange"] for c in found if "exchange" in c])
                 return found
             self.table.skip_to(endpoint, page[-1]["position"])
             endpoint["cursor"] = page[-1]["position"]

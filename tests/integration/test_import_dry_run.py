@@ -5,6 +5,7 @@ none. Small random files with limits near the edge, recorded in chunks of three 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -139,3 +140,35 @@ def test_the_dry_run_refuses_what_the_ledger_refuses_and_the_import_records_othe
             assert balances(url) == balances(ledger_url)
         else:
             assert events(url) == before, "a refused file records nothing"
+
+
+def key_rows(url: str) -> list[tuple[str, ...]]:
+    path = url.removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return sorted(db.execute("SELECT key_id, account, wrapped FROM ledger_data_keys"))
+
+
+def test_a_dry_run_of_notes_leaves_the_key_table_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sealing a note makes its accounts' data keys; a dry run must make none (nor record)."""
+    url = f"sqlite:///{tmp_path}/import.sqlite3"
+    prepare(url, 60, None)
+    ledger = Ledger(parse_database_url(url))
+    ledger.record_exchange("riverside", ExchangeRequest("riverside:a", "riverside:b", 5, note="x"))
+    ledger.close()
+    monkeypatch.setenv("TIMEBANK_DATABASE_URL", url)
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "giver,receiver,minutes,service_date,note\n"
+        "a,b,10,2024-03-01,a lift to the clinic\n"
+        "new-1,a,10,2024-03-01,shopping for Ann\n"
+    )
+    before, events_before = key_rows(url), events(url)
+    assert len(before) == 2  # so the check below can fail
+
+    options = [str(path), "--organisation", "riverside", "--create-accounts"]
+    assert main(["import", *options, "--dry-run"]) == 0, capsys.readouterr().err
+    assert (key_rows(url), events(url)) == (before, events_before)
+    assert main(["import", *options]) == 0
+    assert len(key_rows(url)) == 3  # the import itself makes new-1's key

@@ -238,3 +238,26 @@ def test_the_change_feed_tells_the_account_s_organisation_of_an_erasure(ledger: 
     assert last["type"] == "account.erased"
     assert (last["account"]["id"], last["account"]["status"]) == ("north:ann", "open")
     assert built.read_models.account("north:ann")["status"] == "open"
+
+
+def test_account_erased_reaches_every_organisation_it_shared_a_note_with(ledger: Ledger) -> None:
+    """south's copy of the shared note is gone too, so south's feed says so; west shared no
+    note with ann and hears nothing. Also after a rebuild of the views (a replay)."""
+    record_history(ledger)
+    ledger.register_organisation("west", "West")
+    ledger.open_account("west", "wy")
+    ledger.record_exchange("north", ExchangeRequest("north:ann", "south:dee", 5, note=NOTE))
+    ledger.record_exchange("north", ExchangeRequest("north:ann", "west:wy", 5))
+    built = projections.build(ledger)
+    built.runner.run_once()
+    erased = ledger.erase_personal_data("north:ann", "north", None, lambda ids: 1)
+    built.runner.run_once()
+
+    def erasures(org: str) -> list[int]:
+        changes, _ = built.read_models.changes(org, None, 1000)
+        return [c["position"] for c in changes if c["type"] == "account.erased"]
+
+    assert erasures("north") == erasures("south") == [erased.position]
+    assert erasures("west") == []
+    rebuild(ledger, built)
+    assert erasures("south") == [erased.position]

@@ -128,6 +128,22 @@ def test_the_id_key_is_a_secret_of_the_api_kept_outside_the_container(
     assert compose["secrets"][secret]["file"].startswith("./var/")
 
 
+def test_the_api_and_the_projection_worker_share_one_data_key_from_outside(
+    compose: dict[str, Any],
+) -> None:
+    """The API seals notes with it and the projection worker opens them for webhook
+    deliveries: a key made inside either container would open nothing the other sealed."""
+    paths = {
+        name: compose["services"][name]["environment"][environment.DATA_KEY]
+        for name in ("api", "projections")
+    }
+    assert len(set(paths.values())) == 1
+    for name, path in paths.items():
+        secret = path.removeprefix("/run/secrets/")
+        assert secret in compose["services"][name]["secrets"], name
+    assert compose["secrets"][secret]["file"].startswith("./var/")
+
+
 def test_postgres_is_healthy_when_pg_isready_says_so(services: dict[str, dict[str, Any]]) -> None:
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
 
