@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web import (
     routes_accounts,
     routes_auth,
+    routes_names,
     routes_overview,
     routes_pending,
     routes_record,
@@ -25,6 +26,7 @@ def install(app: FastAPI) -> None:
         routes_auth,
         routes_overview,
         routes_accounts,
+        routes_names,
         routes_pending,
         routes_record,
         routes_witnesses,
