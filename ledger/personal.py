@@ -73,6 +73,18 @@ class PersonalDataUseCases(AccountUseCases, PersonalStore):
         rows = self.personal_tables.get(DIRECTORY, account_ids)
         return {account: str(row[1]) for account, row in rows.items()}
 
+    def find_by_display_name(self, organisation: str, text: str, limit: int) -> list[str]:
+        """The organisation's accounts whose display name contains `text`, whatever its case,
+        by name; at most `limit`."""
+        wanted = text.strip().casefold()
+        if not wanted:
+            return []
+        rows = self.personal_tables.directory_of(organisation)
+        found = sorted(
+            (str(name).casefold(), str(a)) for a, name in rows if wanted in str(name).casefold()
+        )
+        return [account for _, account in found[:limit]]
+
     def erase_personal_data(
         self,
         account_id: str,

@@ -99,6 +99,18 @@ class PersonalTables:
         statement = "SELECT key_id, account, wrapped FROM {ledger_data_keys} WHERE account = ?"
         return self._run(statement, account)
 
+    def directory_of(self, organisation: str) -> Rows:
+        """Every (account, display name) of the organisation's accounts."""
+        prefix = f"{organisation}:"
+        if self._sql is None:
+            with self._lock:
+                return [r for k, r in self._memory[DIRECTORY].items() if k.startswith(prefix)]
+        statement = (
+            "SELECT account, display_name FROM {ledger_directory}"
+            " WHERE substr(account, 1, length(?)) = ?"  # not LIKE: '_' is no wildcard in an id
+        )
+        return self._run(statement, prefix, prefix)
+
     def delete(self, table: str, column: str, value: str) -> int:
         """Delete the rows whose `column` is `value`; answer how many went."""
         if self._sql is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from api.imports.checks import Options, Verdict, check_rows
 from api.imports.formats import FORMATS, FileProblem, read_rows
+from api.imports.names import Names, fill_names, names_in
 from api.imports.recording import Chunk, already_recorded, chunks_of, record
 from api.imports.rows import Item, Problem, Reading, parse_row
 from api.progress import progress_bar
@@ -50,12 +51,23 @@ def register(commands: Any) -> None:
         metavar="FORMAT",
         help="how FILE writes dates, as for strptime, e.g. %%d/%%m/%%Y (default: ISO 2024-05-31)",
     )
+    _add_personal_data_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def _add_personal_data_options(parser: argparse.ArgumentParser) -> None:
+    """What of the file about people the import leaves out."""
     parser.add_argument(
         "--no-notes",
         action="store_true",
-        help="leave out the note column (free text may name people; the ledger keeps no names)",
+        help="leave out the note column (free text may name people, and goes into the log)",
     )
-    parser.set_defaults(handler=run)
+    parser.add_argument(
+        "--no-names",
+        action="store_true",
+        help="leave out the members' names (by default they become the accounts' display names,"
+        " kept outside the log, where the file has them and the account has none yet)",
+    )
 
 
 @dataclass
@@ -100,16 +112,32 @@ def _import(ledger: Ledger, args: argparse.Namespace, text: str) -> int:
             print(f"{args.file}:{problem.line}: {problem.message}", file=sys.stderr)
         bad = len({p.line for p in outcome.problems})
         return _fail(f"Nothing recorded: {bad} of {len(rows)} rows refused.", 1)
+    names = _names(args, outcome)
     if args.dry_run:
-        print(f"Dry run of {args.file}, nothing recorded: {_summary(outcome)}")
+        found = f" {len(names.by_account)} display name(s) in the file, none set."
+        print(f"Dry run of {args.file}, nothing recorded: {_summary(outcome)}{found}")
         return 0
     for account_id, kind in sorted(outcome.verdict.new_accounts.items()):
         ledger.open_account(org, account_id.split(":", 1)[1], kind, credit_limit=args.credit_limit)
     position = _record(ledger, org, outcome, args.file)
     if position is None:
         return 1
-    print(f"Imported {args.file}: {_summary(outcome)} Last position: {position}.")
+    filled = fill_names(ledger, org, names)
+    kept = len(names.by_account) - filled
+    named = f" {filled} display name(s) set" + (f", {kept} kept as they were." if kept else ".")
+    print(f"Imported {args.file}: {_summary(outcome)} Last position: {position}.{named}")
     return 0
+
+
+def _names(args: argparse.Namespace, outcome: Outcome) -> Names:
+    """The display names the file gives, each one the ledger would refuse named by line."""
+    if args.no_names:
+        return Names()
+    items = [item for chunk in outcome.chunks for item in chunk.items]
+    names = names_in(items, args.organisation)
+    for line, why in names.refused:
+        print(f"{args.file}:{line}: {why}", file=sys.stderr)
+    return names
 
 
 def judge(ledger: Ledger, options: Options, parsed: list[Item | Problem]) -> Outcome:

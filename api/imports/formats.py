@@ -8,14 +8,16 @@
 - `communityweaver`: Community Weaver's exchange history, matched by header names
   (provider/recipient ids, hours, service date, category, description).
 
-Columns holding names of people are never read: the ledger keeps opaque refs only.
+The members' names (TimeOverflow's `from` and `to`, Community Weaver's provider and recipient)
+are read into `Row.names` only: they become display names in the directory beside the log
+(api/imports/names.py), never part of an exchange.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 FORMATS = ("csv", "timeoverflow", "communityweaver")
@@ -33,6 +35,10 @@ COMMUNITY_WEAVER_COLUMNS = {
     "category": ("service category", "category"),
     "note": ("description", "title"),
 }
+COMMUNITY_WEAVER_NAMES = {
+    "giver": ("provider", "provider name", "service provider"),
+    "receiver": ("recipient", "recipient name", "service recipient"),
+}
 
 
 class FileProblem(ValueError):
@@ -47,6 +53,7 @@ class Row:
     fields: dict[str, str]
     kinds: tuple[str | None, str | None] = (None, None)  # of giver and receiver, if known
     problems: tuple[str, ...] = ()  # what the format itself says is wrong with the row
+    names: tuple[str, str] = ("", "")  # of giver and receiver, if the file shows them
 
 
 def read_rows(text: str, file_format: str) -> list[Row]:
@@ -113,12 +120,21 @@ def _timeoverflow(records: Iterator[tuple[int, list[str]]], header: list[str]) -
             for field, value in (("giver", destination), ("receiver", source))
             if value in TIMEOVERFLOW_NO_ID
         )
-        rows.append(Row(line, fields, kinds, problems))
+        shown = (_timeoverflow_name(values[3], destination), _timeoverflow_name(values[1], source))
+        rows.append(Row(line, fields, kinds, problems, shown))
     return rows
 
 
 def _timeoverflow_ref(member_id: str) -> str:
     return ORGANISATION_ACCOUNT_REF if member_id == TIMEOVERFLOW_ORGANISATION_ID else member_id
+
+
+def _timeoverflow_name(shown: str, member_id: str) -> str:
+    """ "Ana (12)" -> "Ana": the report writes the member ID after the name. The organisation's
+    own account and members without an ID carry no person's name."""
+    if member_id == TIMEOVERFLOW_ORGANISATION_ID or member_id in TIMEOVERFLOW_NO_ID:
+        return ""
+    return shown.removesuffix(f"({member_id})").strip()
 
 
 def _timeoverflow_kind(member_id: str) -> str | None:
@@ -127,11 +143,8 @@ def _timeoverflow_kind(member_id: str) -> str | None:
 
 def _community_weaver(records: Iterator[tuple[int, list[str]]], header: list[str]) -> list[Row]:
     names = [h.lower().replace("_", " ") for h in header]
-    columns: dict[str, int] = {}
-    for field, aliases in COMMUNITY_WEAVER_COLUMNS.items():
-        found = next((names.index(a) for a in aliases if a in names), None)
-        if found is not None:
-            columns[field] = found
+    columns = _find_columns(names, COMMUNITY_WEAVER_COLUMNS)
+    name_columns = _find_columns(names, COMMUNITY_WEAVER_NAMES)
     missing = [f for f in ("giver", "receiver", "hours", "service_date") if f not in columns]
     if missing:
         wanted = "; ".join(f"{f}: {' or '.join(COMMUNITY_WEAVER_COLUMNS[f])}" for f in missing)
@@ -141,8 +154,19 @@ def _community_weaver(records: Iterator[tuple[int, list[str]]], header: list[str
         fields = {f: values[i] if i < len(values) else "" for f, i in columns.items()}
         if "category" in fields:
             fields["category"] = slug(fields["category"])
-        rows.append(Row(line, fields))
+        shown = {f: values[i] if i < len(values) else "" for f, i in name_columns.items()}
+        rows.append(Row(line, fields, names=(shown.get("giver", ""), shown.get("receiver", ""))))
     return rows
+
+
+def _find_columns(names: list[str], wanted: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
+    """Each field's column: the first of its header names the file has."""
+    columns: dict[str, int] = {}
+    for field, aliases in wanted.items():
+        found = next((names.index(a) for a in aliases if a in names), None)
+        if found is not None:
+            columns[field] = found
+    return columns
 
 
 def _by_name(names: list[str], values: list[str]) -> dict[str, str]:

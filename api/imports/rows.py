@@ -31,6 +31,7 @@ class Item:
     line: int
     request: ExchangeRequest
     kinds: tuple[str | None, str | None]
+    names: tuple[str, str] = ("", "")  # as the file shows them; never part of the request
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def parse_row(row: Row, reading: Reading) -> Item | Problem:
     if problems or giver is None or receiver is None or minutes is None or service_date is None:
         return Problem(row.line, "; ".join(problems))
     request = ExchangeRequest(giver, receiver, minutes, service_date, category, note)
-    return Item(row.line, request, row.kinds)
+    return Item(row.line, request, row.kinds, row.names)
 
 
 def _optional(fields: dict[str, str], name: str) -> str | None:

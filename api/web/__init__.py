@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web import (
     routes_accounts,
     routes_auth,
+    routes_names,
     routes_overview,
     routes_pending,
     routes_record,
@@ -27,6 +28,7 @@ def install(app: FastAPI) -> None:
         routes_overview,
         routes_reports,
         routes_accounts,
+        routes_names,
         routes_pending,
         routes_record,
         routes_witnesses,

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from api.deps import LedgerDep
 from api.web.access import OrgContext, OrgDep
 from api.web.pages import render
 from api.web.period import presets
+from api.web.routes_names import may_see_names, names_for
 from api.web.routes_overview import PeriodDep
 from api.web.session import NotFound
 from api.web.tables import ACCOUNT_COLUMNS, account_row, csv_text
@@ -41,6 +43,7 @@ SHOW_LABELS = {
 def accounts(
     request: Request,
     context: OrgDep,
+    ledger: LedgerDep,
     q: Text = "",
     sort: Text = "ref",
     order: Text = "asc",
@@ -61,6 +64,8 @@ def accounts(
         search=search,
         sort_labels=SORT_LABELS,
         show_labels=SHOW_LABELS,
+        names=names_for(ledger, context, (row["id"] for row in rows)),
+        names_shown=may_see_names(context),
         nav="accounts",
     )
 
@@ -94,6 +99,7 @@ def _every_account(context: OrgContext) -> Iterator[dict[str, Any]]:
 def account(
     request: Request,
     context: OrgDep,
+    ledger: LedgerDep,
     period: PeriodDep,
     ref: Annotated[str, Query(max_length=64)],
     before: Annotated[str | None, Query(max_length=20)] = None,
@@ -103,6 +109,12 @@ def account(
     if found is None:
         raise NotFound(f"{context.org} has no account '{ref}'.")
     entries, next_ = broker_reads.latest_statement(context.view, account_id, before, STATEMENT_PAGE)
+    partners = broker_reads.partners(context.view, account_id, period.start, period.end, PARTNERS)
+    shown = [
+        account_id,
+        *(e["counterparty"] for e in entries),
+        *(p["counterparty"] for p in partners),
+    ]
     return render(
         request,
         "account.html",
@@ -112,10 +124,9 @@ def account(
         period=period,
         presets=presets(context.today()),
         reciprocity=context.models.reciprocity(account_id, period.start, period.end),
-        partners=broker_reads.partners(
-            context.view, account_id, period.start, period.end, PARTNERS
-        ),
+        partners=partners,
         entries=entries,
+        names=names_for(ledger, context, shown),
         next=next_,
         nav="accounts",
     )

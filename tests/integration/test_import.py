@@ -351,3 +351,78 @@ def test_an_unknown_column_or_organisation_is_refused_before_any_row(
     status, _, err = run(write(GOOD), "--organisation", "nowhere")
     assert status == 2
     assert "no organisation 'nowhere'" in err
+
+
+NAMED_REPORT = (
+    "Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n"
+    "2024-02-01 10:15:00 +0100,Zebedee Quill (12),12,Bea Marsh (7),7,Garden,31,Pruned,1.5\n"
+    "2024-02-10 09:00:00 +0100,Riverside Timebank,0,Zebedee Quill (12),12,,,,0.5\n"
+)
+
+
+def directory(url: str, *account_ids: str) -> dict[str, str]:
+    ledger = open_ledger(url)
+    names = ledger.display_names(list(account_ids))
+    ledger.close()
+    return names
+
+
+def test_an_import_fills_display_names_and_no_name_reaches_an_event_or_export(
+    url: str, run: Run, write: Callable[..., str], tmp_path: Path
+) -> None:
+    args = ("--organisation", "riverside", "--format", "timeoverflow", "--create-accounts")
+    status, out, err = run(write(NAMED_REPORT), *args)
+    assert status == 0, err
+    assert "2 display name(s) set." in out
+    found = directory(url, "riverside:12", "riverside:7", "riverside:org")
+    assert found == {"riverside:12": "Zebedee Quill", "riverside:7": "Bea Marsh"}
+    ledger = open_ledger(url)
+    log = str(read_log(ledger.recorder, 0, 1000))  # every field of every event
+    ledger.close()
+    assert main(["export", "--out", str(tmp_path / "all.jsonl")]) == 0
+    csv_args = ["--format", "csv", "--organisation", "riverside"]
+    assert main(["export", "--out", str(tmp_path / "csv"), *csv_args]) == 0
+    exports = [tmp_path / "all.jsonl", *(tmp_path / "csv").iterdir()]
+    exported = [p.read_text() for p in exports]
+    for name in ("Zebedee", "Quill", "Marsh"):
+        assert name not in log
+        assert not any(name in text for text in exported)
+
+
+def test_a_dry_run_sets_no_display_name(db: str, run: Run, write: Callable[..., str]) -> None:
+    args = ("--organisation", "riverside", "--format", "timeoverflow", "--create-accounts")
+    status, out, _ = run(write(NAMED_REPORT), *args, "--dry-run")
+    assert status == 0
+    assert "2 display name(s) in the file, none set." in out
+    ledger = open_ledger(db)
+    ledger.open_account("riverside", "12")
+    ledger.close()
+    assert directory(db, "riverside:12", "riverside:7") == {}
+
+
+def test_only_the_importing_organisations_accounts_without_a_name_are_named(
+    db: str, run: Run, write: Callable[..., str]
+) -> None:
+    ledger = open_ledger(db)
+    ledger.open_account("riverside", "101")
+    ledger.set_display_name("riverside:101", "riverside", "Pat (as corrected)")
+    ledger.close()
+    text = (
+        "Service Date,Provider,Provider ID,Recipient,Recipient ID,Hours,Description\n"
+        "2024-01-05,Pat Doe,101,Sam Roe,102,1.00,\n"
+        "2024-01-06,Sam Roe,102,Olive Stone,oakwood:p-17,1.00,\n"
+    )
+    args = ("--organisation", "riverside", "--format", "communityweaver", "--create-accounts")
+    status, out, err = run(write(text), *args)
+    assert status == 0, err
+    assert "1 display name(s) set, 1 kept as they were." in out
+    found = directory(db, "riverside:101", "riverside:102", "oakwood:p-17")
+    assert found == {"riverside:101": "Pat (as corrected)", "riverside:102": "Sam Roe"}
+
+
+def test_names_can_be_left_out(db: str, run: Run, write: Callable[..., str]) -> None:
+    args = ("--organisation", "riverside", "--format", "timeoverflow", "--create-accounts")
+    status, out, _ = run(write(NAMED_REPORT), *args, "--no-names")
+    assert status == 0
+    assert "0 display name(s) set." in out
+    assert directory(db, "riverside:12", "riverside:7") == {}
