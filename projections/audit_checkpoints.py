@@ -8,7 +8,6 @@ rebuild of the chain keeps them, and a rebuilt chain that differs from them show
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -52,18 +51,7 @@ def create_tables(view: ViewStore) -> None:
     when missing: DDL would lock the tables against a runner in another process."""
     AuditChain(view)
     create_key_history_table(view)
-    shape = hashlib.sha256(CHECKPOINT_TABLE.encode()).hexdigest()[:16]
-    with view.transaction() as cursor:
-        if view.shape_of(cursor, CHECKPOINTS) == shape:
-            return
-    with view.transaction() as cursor:
-        view.serialise_ddl(cursor, CHECKPOINTS)
-        cursor.execute(CHECKPOINT_TABLE)  # never dropped: checkpoints are evidence
-        cursor.execute(
-            "INSERT INTO {projection_shapes} (name, shape) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET shape = excluded.shape",
-            (CHECKPOINTS, shape),
-        )
+    view.ensure_kept_table(CHECKPOINTS, CHECKPOINT_TABLE)
 
 
 def iso_utc(moment: datetime) -> str:

@@ -9,7 +9,6 @@ next checkpoint (`KeyRotated`) and loads the new one.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -40,18 +39,7 @@ class NotYetNoted(RuntimeError):
 
 
 def create_key_history_table(view: ViewStore) -> None:
-    shape = hashlib.sha256(KEY_HISTORY_TABLE.encode()).hexdigest()[:16]
-    with view.transaction() as cursor:
-        if view.shape_of(cursor, KEY_HISTORY) == shape:
-            return
-    with view.transaction() as cursor:
-        view.serialise_ddl(cursor, KEY_HISTORY)
-        cursor.execute(KEY_HISTORY_TABLE)  # never dropped: the history is evidence
-        cursor.execute(
-            "INSERT INTO {projection_shapes} (name, shape) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET shape = excluded.shape",
-            (KEY_HISTORY, shape),
-        )
+    view.ensure_kept_table(KEY_HISTORY, KEY_HISTORY_TABLE)
 
 
 def key_history(view: ViewStore) -> list[dict[str, Any]]:

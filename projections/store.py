@@ -8,6 +8,7 @@ the in-memory event store (tests, offline replay) keeps its views in an in-memor
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -114,6 +115,22 @@ class ViewStore(TrackingRecorder):
         if self.postgres:
             key = zlib.crc32(f"{self.schema}.{name}.ddl".encode())
             cursor.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+
+    def ensure_kept_table(self, name: str, ddl: str) -> None:
+        """A table no rebuild drops (checkpoints, notes, cosignatures, the key history: they
+        are evidence), made when missing only: DDL would lock it against another process."""
+        shape = hashlib.sha256(ddl.encode()).hexdigest()[:16]
+        with self.transaction() as cursor:
+            if self.shape_of(cursor, name) == shape:
+                return
+        with self.transaction() as cursor:
+            self.serialise_ddl(cursor, name)
+            cursor.execute(ddl)
+            cursor.execute(
+                "INSERT INTO {projection_shapes} (name, shape) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET shape = excluded.shape",
+                (name, shape),
+            )
 
     @staticmethod
     def shape_of(cursor: Cursor, name: str) -> str | None:

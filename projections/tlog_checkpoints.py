@@ -10,7 +10,6 @@ like the JSON checkpoints, through every rebuild.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
@@ -40,18 +39,7 @@ def log_origin() -> str:
 
 
 def create_notes_table(view: ViewStore) -> None:
-    shape = hashlib.sha256(NOTES_TABLE.encode()).hexdigest()[:16]
-    with view.transaction() as cursor:
-        if view.shape_of(cursor, NOTES) == shape:
-            return
-    with view.transaction() as cursor:
-        view.serialise_ddl(cursor, NOTES)
-        cursor.execute(NOTES_TABLE)  # never dropped: signed notes are evidence
-        cursor.execute(
-            "INSERT INTO {projection_shapes} (name, shape) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET shape = excluded.shape",
-            (NOTES, shape),
-        )
+    view.ensure_kept_table(NOTES, NOTES_TABLE)
 
 
 class NoteCheckpointer:

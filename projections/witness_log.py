@@ -12,7 +12,6 @@ majority of the organisations that have keys).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -65,18 +64,7 @@ def quorum_of(organisations: int) -> int:
 
 
 def create_cosignature_table(view: ViewStore) -> None:
-    shape = hashlib.sha256(COSIGNATURE_TABLE.encode()).hexdigest()[:16]
-    with view.transaction() as cursor:
-        if view.shape_of(cursor, COSIGNATURES) == shape:
-            return
-    with view.transaction() as cursor:
-        view.serialise_ddl(cursor, COSIGNATURES)
-        cursor.execute(COSIGNATURE_TABLE)  # never dropped: cosignatures are evidence
-        cursor.execute(
-            "INSERT INTO {projection_shapes} (name, shape) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET shape = excluded.shape",
-            (COSIGNATURES, shape),
-        )
+    view.ensure_kept_table(COSIGNATURES, COSIGNATURE_TABLE)
 
 
 class WitnessLog:
