@@ -68,6 +68,26 @@ class ViewStore(TrackingRecorder):
         with datastore.transaction(commit=True) as raw:
             yield Cursor(raw, self.postgres, self.schema)
 
+    @contextmanager
+    def writing(self) -> Iterator[Cursor]:
+        """A transaction that reads, then writes. SQLite takes the write lock first (BEGIN
+        IMMEDIATE): a transaction that began by reading cannot take it once another process
+        has committed, and would fail at once ("database is locked") instead of waiting."""
+        if self._memory is not None or self.postgres:
+            with self.transaction() as cursor:
+                yield cursor
+            return
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.get_connection(commit=True) as connection:
+            raw = connection.cursor()
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield Cursor(raw, False, self.schema)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
     def read(self, statement: str, params: Params = ()) -> list[dict[str, Any]]:
         """One statement's rows. On Postgres the pool's connections commit each statement on
         their own: no BEGIN and COMMIT around it, one round trip instead of three."""

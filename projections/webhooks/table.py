@@ -66,7 +66,7 @@ class WebhookTable:
         secret for the endpoint's id."""
         webhook_id = f"wh_{secrets.token_hex(8)}"
         now = wall_seconds()
-        with self.view.transaction() as cursor:
+        with self.view.writing() as cursor:
             head = self.view.position_of(cursor, "ledger_views")
             cursor.execute(
                 f"INSERT INTO {{webhooks}} ({_COLUMNS})"  # noqa: S608 (constants)
@@ -100,7 +100,7 @@ class WebhookTable:
         return [_shaped(r) for r in rows]
 
     def delete(self, organisation: str, webhook_id: str) -> bool:
-        with self.view.transaction() as cursor:
+        with self.view.writing() as cursor:
             cursor.execute(
                 "DELETE FROM {webhooks} WHERE id = ? AND organisation = ?",
                 (webhook_id, organisation),
@@ -115,7 +115,7 @@ class WebhookTable:
     def enable(self, organisation: str, webhook_id: str) -> bool:
         """Back on after being disabled: the change it stopped at is tried again at once.
         Its attempts go on being counted, so the new ones are logged beside the old."""
-        with self.view.transaction() as cursor:
+        with self.view.writing() as cursor:
             cursor.execute(
                 "UPDATE {webhooks} SET enabled = 1, failures = 0,"
                 " next_attempt_at = ? WHERE id = ? AND organisation = ?",
@@ -125,7 +125,7 @@ class WebhookTable:
 
     def skip_to(self, endpoint: Row, position: int) -> None:
         """Past changes of types the endpoint did not ask for (compare-and-set on the cursor)."""
-        with self.view.transaction() as cursor:
+        with self.view.writing() as cursor:
             cursor.execute(
                 "UPDATE {webhooks} SET cursor = ? WHERE id = ? AND cursor = ?",
                 (position, endpoint["id"], endpoint["cursor"]),
@@ -135,7 +135,7 @@ class WebhookTable:
         """The attempt's outcome, the cursor and the next attempt, in one transaction."""
         now = wall_seconds()
         number = endpoint["attempts"] + 1
-        with self.view.transaction() as cursor:
+        with self.view.writing() as cursor:
             if attempt.delivered:
                 cursor.execute(
                     "UPDATE {webhooks} SET cursor = ?, attempts = 0, failures = 0,"
