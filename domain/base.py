@@ -6,6 +6,7 @@ eventsourcing's own `Aggregate` insists on UUIDs. Ledger streams are named inste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,21 @@ from eventsourcing.domain import (
     CanMutateAggregate,
     CanSnapshotAggregate,
     MetaDomainEvent,
+    datetime_now_with_tzinfo,
 )
+
+# What stamps a new event. The domain names no clock of its own: `ledger.ports` points this at
+# the service's clock, so a simulation that replaces that clock dates the events too.
+_event_clock: Callable[[], datetime] = datetime_now_with_tzinfo
+
+
+def stamp_events_with(clock: Callable[[], datetime]) -> None:
+    global _event_clock
+    _event_clock = clock
+
+
+def _stamp() -> datetime:
+    return _event_clock()
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,8 @@ class LedgerEvent(CanMutateAggregate[str], metaclass=MetaDomainEvent):
     originator_id: str
     originator_version: int
     timestamp: datetime
+
+    create_timestamp = staticmethod(_stamp)
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,8 @@ class LedgerSnapshot(CanSnapshotAggregate[str], metaclass=MetaDomainEvent):
     timestamp: datetime
     topic: str
     state: dict[str, Any]
+
+    create_timestamp = staticmethod(_stamp)
 
 
 class LedgerAggregate(BaseAggregate[str]):

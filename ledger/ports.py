@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from domain.base import stamp_events_with
+
 
 @dataclass
 class Ports:
@@ -40,6 +42,9 @@ def install(ports: Ports) -> Ports:
 
 def utc_now() -> datetime:
     return _current.clock()
+
+
+stamp_events_with(utc_now)  # every recorded event is dated by the installed clock
 
 
 def utc_today() -> date:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from api.cli import main
 from ledger import ExchangeRequest, Ledger, parse_database_url
+from ledger.ports import Ports, install
 
 DAY_ONE = date(2024, 6, 1)
 ACCOUNTS = ("north:ann", "north:bob", "north:cy", "south:dee")
@@ -39,10 +41,11 @@ def url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> EventClock:
+def clock() -> Iterator[EventClock]:
     clock = EventClock()
-    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", clock)
-    return clock
+    previous = install(Ports(clock=clock))
+    yield clock
+    install(previous)
 
 
 def balances_of(ledger: Ledger) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import Ledger
+from ledger.ports import Ports, install
 from projections.audit_checkpoints import Checkpointer, CheckpointPolicy, start_checkpointing
 from projections.audit_log import AuditLog
 from projections.audit_signing import (
@@ -35,9 +37,11 @@ def exchanges(bank: Ledger, count: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def events_on_the_test_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+def events_on_the_test_clock(clock: Clock) -> Iterator[None]:
     """Events carry the test clock's time, so "T seconds after an event" is under its control."""
-    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", clock)
+    previous = install(Ports(clock=clock))
+    yield
+    install(previous)
 
 
 @pytest.fixture
@@ -138,7 +142,7 @@ def test_a_configured_signing_key_must_exist_and_be_ed25519(
 def test_a_running_checkpointer_signs_the_chain_head_in_the_background(
     bank: Ledger, log: AuditLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.undo()  # real time for this one
+    install(Ports())  # real time for this one (the fixture puts the test clock back after)
     monkeypatch.setenv("TIMEBANK_SIGNING_KEY", str(tmp_path / "key.pem"))
     (tmp_path / "key.pem").write_bytes(
         Ed25519PrivateKey.generate().private_bytes(
