@@ -19,7 +19,7 @@ from domain.account import account_id_in
 from domain.rules import organisation_of
 from projections.events import LogEvent
 from projections.lookups import Lookups, Write
-from projections.moves import RECORDED, Page, exchange_id
+from projections.moves import EXCHANGE_STATUS_AFTER, RECORDED, Page, exchange_id
 
 Row = dict[str, Any]
 
@@ -47,10 +47,7 @@ CHANGE_TYPES = {
     "Account.PersonalDataErased": "account.erased",
 }
 STATUS_AFTER = {
-    "Exchange.Confirmed": "completed",
-    "Exchange.Rejected": "rejected",
-    "Exchange.Expired": "expired",
-    "Exchange.Reversed": "reversed",
+    **EXCHANGE_STATUS_AFTER,
     "Account.Opened": "open",
     "Account.Closed": "closed",
 }

@@ -24,7 +24,9 @@ RECORDED = "Exchange.Recorded"
 EXCHANGE_TYPES = frozenset(
     {RECORDED, "Exchange.Confirmed", "Exchange.Rejected", "Exchange.Expired", "Exchange.Reversed"}
 )
-_STATUS_AFTER = {
+# An exchange's status after each of its events but the first (whose status it carries): one
+# table for the live views, the change feed and the spreadsheets.
+EXCHANGE_STATUS_AFTER = {
     "Exchange.Confirmed": "completed",
     "Exchange.Rejected": "rejected",
     "Exchange.Expired": "expired",
@@ -76,7 +78,7 @@ class Page:
         for event in events:
             if event.type == RECORDED:
                 page._recorded(event)
-            elif event.type in _STATUS_AFTER:
+            elif event.type in EXCHANGE_STATUS_AFTER:
                 page._changed(event)
         return page
 
@@ -99,7 +101,7 @@ class Page:
 
     def _changed(self, event: LogEvent) -> None:
         row = self.exchanges[exchange_id(event)]
-        row["status"] = _STATUS_AFTER[event.type]
+        row["status"] = EXCHANGE_STATUS_AFTER[event.type]
         row["updated_position"] = event.position
         if event.type == "Exchange.Confirmed":
             self.moves.append(Move.of(row, 1, event.position, event.recorded_at))
@@ -114,5 +116,5 @@ def exchange_id(event: LogEvent) -> str:
 def _known_exchanges(lookups: Lookups, events: Sequence[LogEvent]) -> dict[str, Row]:
     """The stored rows of exchanges this page changes but did not record: one query."""
     recorded_here = {exchange_id(e) for e in events if e.type == RECORDED}
-    wanted = {exchange_id(e) for e in events if e.type in _STATUS_AFTER}
+    wanted = {exchange_id(e) for e in events if e.type in EXCHANGE_STATUS_AFTER}
     return lookups.exchanges(sorted(wanted - recorded_here))

@@ -20,6 +20,7 @@ from domain.gift import gift_id_in
 from domain.rules import organisation_of
 from projections.balance_moves import move_by_event
 from projections.events import LogEvent, read_log
+from projections.moves import EXCHANGE_STATUS_AFTER
 
 PAGE = 5000
 EXCHANGE_COLUMNS = (
@@ -33,12 +34,6 @@ BALANCE_COLUMNS = (
 GIFT_COLUMNS = (
     "gift_id", "status", "from", "to", "minutes", "hours", "day", "note", "recorded_at",
 )  # fmt: skip
-STATUS_BY_EVENT = {
-    "Exchange.Confirmed": "completed",
-    "Exchange.Rejected": "rejected",
-    "Exchange.Expired": "expired",
-    "Exchange.Reversed": "reversed",
-}
 Row = dict[str, Any]
 
 
@@ -66,8 +61,9 @@ class Tables:
         if event.type == "Exchange.Recorded":
             key = exchange_id_in(event.stream)
             self.exchanges[key] = _exchange_row(key, data, event.recorded_at)
-        elif event.type in STATUS_BY_EVENT:
-            self.exchanges[exchange_id_in(event.stream)]["status"] = STATUS_BY_EVENT[event.type]
+        elif event.type in EXCHANGE_STATUS_AFTER:
+            status = EXCHANGE_STATUS_AFTER[event.type]
+            self.exchanges[exchange_id_in(event.stream)]["status"] = status
         elif event.type == "Gift.Made":
             key = gift_id_in(event.stream)
             self.gifts[key] = _gift_row(key, data, event.recorded_at)
