@@ -9,55 +9,43 @@ None of it is an event: not exported, not hashed into the chain, not replayed. O
 every change runs with `secure_delete` on, so a deleted row is overwritten with zeros rather
 than left in a free page; `make_final` then checkpoints the write-ahead log and truncates it.
 On Postgres a deleted row stays in the table's files until VACUUM; `make_final` runs
-VACUUM (FULL) on these tables, which rewrites them (docs/data-protection.md).
+VACUUM (FULL) on these tables, which rewrites them (docs/data-protection.md). Each backend's
+way is its recorder's `purge_deleted_rows` (ledger/sqlite.py, ledger/postgres.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
-
-from ledger.postgres import creating_tables
+from ledger.recorder import LedgerRecorder
 
 KEYS, DIRECTORY, LABELS = "ledger_data_keys", "ledger_directory", "ledger_key_labels"
 TABLES = (KEYS, DIRECTORY, LABELS)
-# Statements name tables as `{table}`, filled in with the schema on Postgres.
+# Each statement names its one table as `{table}` (filled in with the schema on Postgres).
 CREATE = (
-    "CREATE TABLE IF NOT EXISTS {ledger_data_keys} (key_id TEXT PRIMARY KEY,"
-    " account TEXT NOT NULL, wrapped TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ledger_data_keys_by_account ON {ledger_data_keys} (account)",
-    "CREATE TABLE IF NOT EXISTS {ledger_directory} (account TEXT PRIMARY KEY,"
-    " display_name TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS {ledger_key_labels} (key_id TEXT PRIMARY KEY, label TEXT NOT NULL)",
-)
+    (KEYS, "CREATE TABLE IF NOT EXISTS {table} (key_id TEXT PRIMARY KEY,"
+     " account TEXT NOT NULL, wrapped TEXT NOT NULL)"),
+    (KEYS, "CREATE INDEX IF NOT EXISTS ledger_data_keys_by_account ON {table} (account)"),
+    (DIRECTORY, "CREATE TABLE IF NOT EXISTS {table} (account TEXT PRIMARY KEY,"
+     " display_name TEXT NOT NULL)"),
+    (LABELS, "CREATE TABLE IF NOT EXISTS {table} (key_id TEXT PRIMARY KEY, label TEXT NOT NULL)"),
+)  # fmt: skip
 Rows = list[tuple[Any, ...]]
 
 
 class PersonalTables:
-    """The same statements on SQLite and Postgres, each committed on its own; a dict per
-    table for the in-memory event store (one process, nothing kept)."""
+    """The same statements on SQLite and Postgres, each committed on its own, through the
+    recorder's tables beside the events; a dict per table where the event store keeps no
+    tables (in memory: one process, nothing kept)."""
 
-    def __init__(self, recorder: ApplicationRecorder, env: dict[str, str]) -> None:
-        self._sql: PostgresApplicationRecorder | SQLiteApplicationRecorder | None = None
+    def __init__(self, recorder: LedgerRecorder, env: dict[str, str]) -> None:
+        self._sql = recorder if recorder.keeps_tables else None
         self._memory: dict[str, dict[str, tuple[Any, ...]]] = {t: {} for t in TABLES}
         self._lock = threading.Lock()
-        if isinstance(recorder, PostgresApplicationRecorder):
-            self._sql = recorder
-            with creating_tables(env):  # beside eventsourcing's tables, under the same lock
-                for statement in CREATE:
-                    self._run(statement)
-        elif isinstance(recorder, SQLiteApplicationRecorder):
-            self._sql = recorder
-            for statement in CREATE:
-                self._run(statement)
+        if self._sql is not None:
+            for table, statement in CREATE:
+                self._sql.create_table_beside(statement, table, env)
 
     # Writes and reads, by table: the key is the first column.
 
@@ -70,7 +58,8 @@ class PersonalTables:
         columns = _COLUMNS[table]
         others = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
         self._run(
-            f"INSERT INTO {{{table}}} ({', '.join(columns)})"  # noqa: S608 (our own names)
+            table,
+            f"INSERT INTO {{table}} ({', '.join(columns)})"  # noqa: S608 (our own names)
             f" VALUES ({', '.join('?' * len(row))})"
             f" ON CONFLICT ({columns[0]}) DO UPDATE SET {others}",
             *row,
@@ -85,7 +74,8 @@ class PersonalTables:
                 return {k: self._memory[table][k] for k in keys if k in self._memory[table]}
         columns = _COLUMNS[table]
         rows = self._run(
-            f"SELECT {', '.join(columns)} FROM {{{table}}}"  # noqa: S608 (our own names)
+            table,
+            f"SELECT {', '.join(columns)} FROM {{table}}"  # noqa: S608 (our own names)
             f" WHERE {columns[0]} IN ({', '.join('?' * len(keys))})",
             *keys,
         )
@@ -96,8 +86,8 @@ class PersonalTables:
         if self._sql is None:
             with self._lock:
                 return [r for r in self._memory[KEYS].values() if r[1] == account]
-        statement = "SELECT key_id, account, wrapped FROM {ledger_data_keys} WHERE account = ?"
-        return self._run(statement, account)
+        statement = "SELECT key_id, account, wrapped FROM {table} WHERE account = ?"
+        return self._run(KEYS, statement, account)
 
     def directory_of(self, organisation: str) -> Rows:
         """Every (account, display name) of the organisation's accounts."""
@@ -106,10 +96,10 @@ class PersonalTables:
             with self._lock:
                 return [r for k, r in self._memory[DIRECTORY].items() if k.startswith(prefix)]
         statement = (
-            "SELECT account, display_name FROM {ledger_directory}"
+            "SELECT account, display_name FROM {table}"
             " WHERE substr(account, 1, length(?)) = ?"  # not LIKE: '_' is no wildcard in an id
         )
-        return self._run(statement, prefix, prefix)
+        return self._run(DIRECTORY, statement, prefix, prefix)
 
     def delete(self, table: str, column: str, value: str) -> int:
         """Delete the rows whose `column` is `value`; answer how many went."""
@@ -120,61 +110,24 @@ class PersonalTables:
                 for k in gone:
                     del rows[k]
                 return len(gone)
-        before = len(self._run(f"SELECT 1 FROM {{{table}}} WHERE {column} = ?", value))  # noqa: S608
-        self._run(f"DELETE FROM {{{table}}} WHERE {column} = ?", value)  # noqa: S608
+        before = len(self._run(table, f"SELECT 1 FROM {{table}} WHERE {column} = ?", value))  # noqa: S608
+        self._run(table, f"DELETE FROM {{table}} WHERE {column} = ?", value)  # noqa: S608
         return before
 
     def make_final(self) -> str:
         """Leave no copy of deleted rows in the database's files, as far as the database can."""
-        if isinstance(self._sql, SQLiteApplicationRecorder):
-            return self._checkpoint(self._sql)
-        if isinstance(self._sql, PostgresApplicationRecorder):
-            with self._sql.datastore.get_connection() as conn:  # autocommit: VACUUM needs it
-                for table in TABLES:
-                    conn.execute(SQL("VACUUM (FULL) {}").format(self._table(table)))
-            return f"VACUUM (FULL) of {', '.join(TABLES)}"
-        return "nothing kept on disk"
+        if self._sql is None:
+            return "nothing kept on disk"
+        return self._sql.purge_deleted_rows(TABLES)
 
-    @staticmethod
-    def _checkpoint(recorder: SQLiteApplicationRecorder, attempts: int = 50) -> str:
-        """Copy the write-ahead log into the database and truncate it; a reader in the middle
-        of a read holds it back, so try again for a while."""
-        for _ in range(attempts):
-            with recorder.datastore.get_connection(commit=True) as conn:
-                cursor = conn.cursor()
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                busy = cursor.fetchone()[0]
-            if not busy:
-                return "write-ahead log checkpointed and truncated"
-            time.sleep(0.05)
-        raise RuntimeError("the write-ahead log is held by readers; run `timebank erase finalise`")
-
-    def _run(self, statement: str, *params: Any) -> Rows:
-        with self._cursor(statement) as (cursor, query):
+    def _run(self, table: str, statement: str, *params: Any) -> Rows:
+        assert self._sql is not None
+        with self._sql.statement_beside(statement, table) as (cursor, query):
             cursor.execute(query, params)
             raw = getattr(cursor, "sqlite_cursor", cursor)  # eventsourcing wraps SQLite's
             if raw.description is None:  # a statement that returns no rows
                 return []
             return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in raw]
-
-    @contextlib.contextmanager
-    def _cursor(self, statement: str) -> Iterator[tuple[Any, Any]]:
-        recorder = self._sql
-        names = {t: t for t in TABLES}
-        if isinstance(recorder, PostgresApplicationRecorder):
-            tables = {t: self._table(t) for t in TABLES}
-            query = SQL(statement.replace("?", "%s")).format(**tables)  # type: ignore[arg-type]
-            with recorder.datastore.cursor() as cursor:  # autocommit: the statement commits
-                yield cursor, query
-        else:
-            assert recorder is not None
-            with recorder.datastore.transaction(commit=True) as cursor:
-                cursor.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed
-                yield cursor, statement.format(**names)
-
-    def _table(self, table: str) -> Any:
-        assert isinstance(self._sql, PostgresApplicationRecorder)
-        return SQL("{}.{}").format(Identifier(self._sql.datastore.schema), Identifier(table))
 
 
 _COLUMNS = {

@@ -189,6 +189,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
         with creating_tables(env):  # beside eventsourcing's tables, under the same lock
             super().create_table_beside(statement, table, env)
 
+    def purge_deleted_rows(self, tables: tuple[str, ...]) -> str:
+        """A deleted row stays in the table's files until VACUUM; VACUUM (FULL) rewrites them."""
+        with self.datastore.get_connection() as conn:  # autocommit: VACUUM needs it
+            for table in tables:
+                named = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(table))
+                conn.execute(SQL("VACUUM (FULL) {}").format(named))
+        return f"VACUUM (FULL) of {', '.join(tables)}"
+
     def shared_lock(self, name: str) -> SharedLock:
         key = zlib.crc32(f"{self.datastore.schema}.{name}".encode())
         pool_settings = dict(self.datastore.pool.kwargs)  # type: ignore[arg-type]

@@ -69,6 +69,11 @@ class LedgerRecorder(ApplicationRecorder, ABC):
         with self.statement_beside(statement, table) as (cursor, query):
             cursor.execute(query)
 
+    def purge_deleted_rows(self, tables: tuple[str, ...]) -> str:
+        """Leave no copy of the rows deleted from these tables beside the events in the
+        database's files, as far as the backend can; answers what it did."""
+        raise NotImplementedError("no tables beside this event store")
+
     def shared_lock(self, name: str) -> SharedLock | None:
         """The lock that lets one process across all that share the database run `name`;
         None where no other process could (an embedded or in-memory store)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,22 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder, LedgerRecorder):
     @contextlib.contextmanager
     def statement_beside(self, statement: str, table: str) -> Iterator[tuple[Any, Any]]:
         with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute("PRAGMA secure_delete = ON")  # a deleted row is zeroed, not freed
             yield cursor, statement.format(table=table)
+
+    def purge_deleted_rows(self, tables: tuple[str, ...], attempts: int = 50) -> str:
+        """Deleted rows are zeroed already; copy the write-ahead log (which may still hold
+        them) into the database and truncate it. A reader in the middle of a read holds it
+        back, so try again for a while."""
+        for _ in range(attempts):
+            with self.datastore.get_connection(commit=True) as conn:
+                cursor = conn.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+            if not busy:
+                return "write-ahead log checkpointed and truncated"
+            time.sleep(0.05)
+        raise RuntimeError("the write-ahead log is held by readers; run `timebank erase finalise`")
 
     def position_of(self, stream: str, version: int) -> int:
         statement = (
