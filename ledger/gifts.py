@@ -76,13 +76,16 @@ class GiftUseCases(ExchangeUseCases):
         """Pass credits on within one organisation; never below zero for the giver."""
         check_minutes(request.minutes)
         check_note(request.note)
-        print_ = self._fingerprint(request.canonical())
+        body_fingerprint = self._fingerprint(request.canonical())
         known = None
         if idempotency_key is not None:
             known = gift_id_for(self.id_key.secret(), organisation, idempotency_key)
 
         def attempt() -> GiftRecord:
-            if known is not None and (replay := self._replay_gift(known, print_)) is not None:
+            if (
+                known is not None
+                and (replay := self._replay_gift(known, body_fingerprint)) is not None
+            ):
                 return replay
             donor = self._account(request.from_account)
             recipient = self._account(request.to_account)
@@ -100,7 +103,7 @@ class GiftUseCases(ExchangeUseCases):
                 note=self.texts.seal(request.note, donor.account_id, recipient.account_id, place),
                 recorded_by_key=key_id,
                 idempotency_key=idempotency_key,
-                fingerprint=print_,
+                fingerprint=body_fingerprint,
             )
             rules_of_gift.give(gift, donor, recipient)
             return self._gift_record(gift, self._save(donor, recipient, gift))
@@ -135,7 +138,7 @@ class GiftUseCases(ExchangeUseCases):
             raise UnknownGift(f"no gift '{gift_id}'")
         return gift
 
-    def _replay_gift(self, known: UUID, print_: str) -> GiftRecord | None:
+    def _replay_gift(self, known: UUID, body_fingerprint: str) -> GiftRecord | None:
         """The first answer again, also after a restart: rebuilt from the stored record."""
         stream = gift_stream(str(known))
         try:
@@ -143,7 +146,7 @@ class GiftUseCases(ExchangeUseCases):
         except AggregateNotFoundError:
             return None
         assert isinstance(original, Gift)
-        if original.fingerprint != print_:
+        if original.fingerprint != body_fingerprint:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         position = self.recorder.position_of(stream, 1)
         return self._gift_record(original, position, replayed=True)

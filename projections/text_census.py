@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.account import account_id_in
 from ledger.sealing import is_sealed, parse
 
 TEXT_FIELDS = ("note", "reason")
@@ -47,7 +48,7 @@ class TextCensus:
     def count(self, event: dict[str, Any]) -> None:
         data, stream = event.get("data") or {}, str(event.get("stream"))
         if event.get("type") == ERASED:
-            self.erased_accounts.add(stream.removeprefix("account:"))
+            self.erased_accounts.add(account_id_in(stream))
         if "giver" in data and "receiver" in data:
             self._parties[stream] = (str(data["giver"]), str(data["receiver"]))
         texts = [data[f] for f in TEXT_FIELDS if isinstance(data.get(f), str)]

@@ -15,6 +15,7 @@ from api.imports.recording import Chunk, already_recorded, chunks_of, record
 from api.imports.rows import Item, Problem, Reading, parse_row
 from api.progress import progress_bar
 from domain.errors import InvalidRequest, LedgerError, UnknownOrganisation
+from domain.rules import split_account_id
 from ledger import Ledger
 
 EPILOG = "Columns and mappings: docs/migrating.md. Exit status: 0 done, 1 refused, 2 unusable."
@@ -118,7 +119,9 @@ def _import(ledger: Ledger, args: argparse.Namespace, text: str) -> int:
         print(f"Dry run of {args.file}, nothing recorded: {_summary(outcome)}{found}")
         return 0
     for account_id, kind in sorted(outcome.verdict.new_accounts.items()):
-        ledger.open_account(org, account_id.split(":", 1)[1], kind, credit_limit=args.credit_limit)
+        ledger.open_account(
+            org, split_account_id(account_id)[1], kind, credit_limit=args.credit_limit
+        )
     position = _record(ledger, org, outcome, args.file)
     if position is None:
         return 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from domain.rules import split_account_id
+
 
 @dataclass(frozen=True)
 class OrganisationSpec:
@@ -71,7 +73,7 @@ class Participant:
 
     @property
     def ref(self) -> str:
-        return self.id.split(":", 1)[1]
+        return split_account_id(self.id)[1]
 
     def can_spend(self, minutes: int) -> bool:
         return self.balance - minutes >= -self.credit_limit
