@@ -79,7 +79,7 @@ class Gift(LedgerAggregate):
 
     def check_can_reverse(self, organisation: str | None) -> None:
         if organisation is not None and organisation != self.organisation:
-            raise Forbidden("only the gift's organisation or the operator may reverse it")
+            raise not_its_organisation(self.gift_id)
         if self.status == REVERSED:
             raise AlreadyReversed(f"gift {self.gift_id} is already reversed")
 
@@ -127,3 +127,9 @@ def reverse(
     gift._reverse(organisation, reason, gift.from_account, gift.to_account, gift.minutes, gift.day)
     donor.reverse_gift_sent(gift.gift_id, gift.minutes)
     recipient.reverse_gift_received(gift.gift_id, gift.minutes)
+
+
+def not_its_organisation(gift_id: str) -> Forbidden:
+    """The one refusal to another organisation, whether or not the gift exists: any other
+    answer would tell it which ids name gifts (as `exchange.not_a_party` does)."""
+    return Forbidden(f"gift {gift_id} is not your organisation's")

@@ -115,7 +115,7 @@ class GiftUseCases(ExchangeUseCases):
         check_reason(reason)
 
         def attempt() -> GiftRecord:
-            gift = self._gift(gift_id)
+            gift = self._organisation_gift(gift_id, organisation)
             donor, recipient = self._account(gift.from_account), self._account(gift.to_account)
             place = Place(gift.id, gift.version + 1, REASON)
             sealed = self.texts.seal(reason, gift.from_account, gift.to_account, place)
@@ -127,6 +127,16 @@ class GiftUseCases(ExchangeUseCases):
 
     def get_gift(self, gift_id: str) -> GiftRecord:
         return self._gift_record(self._gift(gift_id), 0)
+
+    def _organisation_gift(self, gift_id: str, organisation: str | None) -> Gift:
+        """The gift, or for an organisation (not the operator, None) the refusal it hears
+        for another's gift (`Gift.check_can_reverse`): the same whether or not it exists."""
+        try:
+            return self._gift(gift_id)
+        except UnknownGift:
+            if organisation is None:
+                raise
+            raise rules_of_gift.not_its_organisation(gift_id) from None
 
     def _gift(self, gift_id: str) -> Gift:
         try:

@@ -12,8 +12,7 @@ from api.routers.exchanges import REPLAY_DOC, REPLAYED, IdempotencyKey
 from api.schemas.exchanges import ReasonBody
 from api.schemas.gifts import GiftCreate, GiftRead, GiftWritten
 from api.strict import StrictJSONRoute
-from domain.errors import Forbidden
-from domain.gift import UnknownGift
+from domain.gift import UnknownGift, not_its_organisation
 from ledger import GiftRecord, GiftRequest, Principal
 
 router = APIRouter(prefix="/v1/gifts", tags=["gifts"], route_class=StrictJSONRoute)
@@ -65,10 +64,11 @@ def get_gift(gift_id: GiftId, caller: Caller, read: ReadsDep) -> dict[str, Any]:
     """One gift (its organisation's keys, auditors, admin)."""
     position = read.as_of()
     row = read.models.gift(gift_id)
-    if row is None:
+    if caller.role not in ("admin", "auditor"):
+        if row is None or caller.organisation != row["organisation"]:
+            raise not_its_organisation(gift_id)  # the same answer whether or not it exists
+    elif row is None:
         raise UnknownGift(f"no gift '{gift_id}'")
-    if caller.role not in ("admin", "auditor") and caller.organisation != row["organisation"]:
-        raise Forbidden("this key may not read this gift")
     return {**row, "recorded_by": row["organisation"], "as_of_position": position}
 
 

@@ -79,8 +79,24 @@ def test_a_gift_is_reversed_once(api: Any) -> None:
     )
     again = client.post(path, json={"reason": "again"}, headers=north)
     assert (again.status_code, again.json()["code"]) == (409, "already_reversed")
-    unknown = client.post("/v1/gifts/nope/reverse", json={"reason": "x"}, headers=north)
+    unknown = client.post("/v1/gifts/nope/reverse", json={"reason": "x"}, headers=ADMIN)
     assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_gift")
+
+
+def test_another_organisation_hears_the_same_refusal_for_a_gift_that_exists_and_one_that_not(
+    api: Any,
+) -> None:
+    client, north, south = api
+    made = gift(client, north).json()
+    absent = "00000000-0000-4000-8000-000000000000"
+    for gift_id in (made["id"], absent):
+        read = client.get(f"/v1/gifts/{gift_id}?min_position={made['position']}", headers=south)
+        reverse = client.post(f"/v1/gifts/{gift_id}/reverse", json={"reason": "x"}, headers=south)
+        for answer in (read, reverse):
+            assert (answer.status_code, answer.json()["code"]) == (403, "forbidden"), gift_id
+            assert answer.json()["detail"] == f"gift {gift_id} is not your organisation's"
+    assert client.get(f"/v1/gifts/{absent}", headers=ADMIN).status_code == 404
+    assert client.get(f"/v1/gifts/{made['id']}", headers=north).json()["status"] == "completed"
 
 
 def test_an_organisation_keeps_a_default_min_count_for_its_reports(api: Any) -> None:
