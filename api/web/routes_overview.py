@@ -73,9 +73,11 @@ def overview(
 
 @router.get("/report.csv")
 def report_csv(context: OrgDep, period: PeriodDep) -> Response:
-    """The funder report: it leaves the organisation, so its min_count setting applies."""
+    """The funder report: it leaves the organisation, so small numbers are hidden as in the
+    view for funders (the organisation's min_count setting, or FUNDERS_MIN_COUNT)."""
     summary = context.models.summary(context.org, period.start, period.end)
-    summary = suppression.summary(summary, context.models.report_min_count(context.org))
+    setting = context.models.report_min_count(context.org)
+    summary = suppression.summary(summary, suppression.for_funders("funders", setting))
     name = f"{context.org}-report-{period.label.replace(' ', '-')}.csv"
     return StreamingResponse(
         csv_text(report_rows(summary, period)),

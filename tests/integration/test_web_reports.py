@@ -94,6 +94,15 @@ def test_the_funder_csv_applies_the_organisations_min_count(pages: Pages) -> Non
     assert "total,all,gifted_minutes,45\r\n" in report
 
 
+def test_the_funder_csv_hides_small_numbers_when_the_organisation_set_nothing(
+    pages: Pages,
+) -> None:
+    pages.ledger.record_exchange(ORG, ExchangeRequest("north:ann", "north:bob", 15))
+    assert pages.client.get(f"/app/o/{ORG}").status_code == 200  # the read models caught up
+    report = pages.client.get(f"/app/o/{ORG}/report.csv?period=all").text
+    assert "suppressed,active_accounts,hidden,\r\n" in report  # fewer than 5 active accounts
+
+
 def test_a_printable_statement_has_the_opening_and_closing_balances(pages: Pages) -> None:
     page = pages.client.get(f"/app/o/{ORG}/statement?ref=ann&from=2024-06-15&to=2024-07-31")
     assert page.status_code == 200, page.text
