@@ -50,33 +50,46 @@ def month_label(month: str) -> str:
     return f"{name} {month[2:4]}" if month.endswith("-01") else name
 
 
-def bar_chart(title: str, unit: str, points: list[tuple[str, float]]) -> Chart:
-    """One bar per (month, value); bars scale to the largest value."""
+def bar_chart(title: str, unit: str, points: list[tuple[str, float | None]]) -> Chart:
+    """One bar per (month, value); bars scale to the largest value. A value of None is a
+    small number hidden (the view for funders): no bar, and "hidden" where its number
+    would be, never a zero that reads as a fact."""
     if not points:
         return Chart(title, f"{title}: nothing in this period.", [])
-    top = max(value for _, value in points) or 1
+    shown = [(month, value) for month, value in points if value is not None]
+    top = max((value for _, value in shown), default=0) or 1
     slot = (WIDTH - LEFT) / len(points)
     step = max(1, round(len(points) / 12))  # at most about twelve labels fit on a phone
     bars = []
     for index, (month, value) in enumerate(points):
-        height = (HEIGHT - TOP - BOTTOM) * value / top
+        height = (HEIGHT - TOP - BOTTOM) * (value or 0) / top
         bars.append(
             Bar(
                 x=round(LEFT + index * slot + slot * 0.15, 1),
                 y=round(HEIGHT - BOTTOM - height, 1),
                 width=round(slot * 0.7, 1),
                 height=round(height, 1),
-                value=f"{value:g}",
+                value="hidden" if value is None else f"{value:g}",
                 label=month_label(month),
                 show_label=index % step == 0,
             )
         )
-    busiest = max(points, key=lambda point: point[1])
-    description = (
-        f"{title}, {points[0][0]} to {points[-1][0]}: the most was {busiest[1]:g} {unit}"
-        f" in {busiest[0]}. The figures are in the table below."
+    return Chart(title, _description(title, unit, points, shown), bars)
+
+
+def _description(
+    title: str, unit: str, points: list[tuple[str, float | None]], shown: list[tuple[str, float]]
+) -> str:
+    span = f"{title}, {points[0][0]} to {points[-1][0]}"
+    hidden = len(points) - len(shown)
+    aside = f" {hidden} month(s) hidden as small numbers." if hidden else ""
+    if not shown:
+        return f"{span}: every month hidden as a small number."
+    busiest = max(shown, key=lambda point: point[1])
+    return (
+        f"{span}: the most was {busiest[1]:g} {unit} in {busiest[0]}.{aside}"
+        " The figures are in the table below."
     )
-    return Chart(title, description, bars)
 
 
 def default_start(today: date) -> date:

@@ -60,7 +60,7 @@ def overview(
         active_chart=bar_chart(
             "Active members by month",
             "members",
-            [(m["month"], m["active_accounts"] or 0) for m in months],
+            [(m["month"], m["active_accounts"]) for m in months],
         ),
         categories=_categories(summary["by_category"], summary["minutes"]),
         pending=len(pending),
@@ -72,12 +72,17 @@ def overview(
 
 
 @router.get("/report.csv")
-def report_csv(context: OrgDep, period: PeriodDep) -> Response:
-    """The funder report: it leaves the organisation, so small numbers are hidden as in the
-    view for funders (the organisation's min_count setting, or FUNDERS_MIN_COUNT)."""
+def report_csv(
+    context: OrgDep,
+    period: PeriodDep,
+    view: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    """The overview's figures as the page showed them: from the view for funders
+    (`view=funders`), small counts hidden as there; otherwise the organisation's min_count
+    setting, if it has one, applies (the report may leave the organisation)."""
     summary = context.models.summary(context.org, period.start, period.end)
     setting = context.models.report_min_count(context.org)
-    summary = suppression.summary(summary, suppression.for_funders("funders", setting))
+    summary = suppression.summary(summary, suppression.for_funders(view, setting) or setting)
     name = f"{context.org}-report-{period.label.replace(' ', '-')}.csv"
     return StreamingResponse(
         csv_text(report_rows(summary, period)),

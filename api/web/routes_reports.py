@@ -54,7 +54,7 @@ def participation(
 
 
 def _chart(title: str, unit: str, months: list[Row], key: str) -> Any:
-    return bar_chart(title, unit, [(m["month"], m[key] or 0) for m in months])
+    return bar_chart(title, unit, [(m["month"], m[key]) for m in months])
 
 
 def _statement_of(context: OrgContext, period: Any, ref: str) -> tuple[Row, Any]:

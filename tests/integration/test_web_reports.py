@@ -94,13 +94,15 @@ def test_the_funder_csv_applies_the_organisations_min_count(pages: Pages) -> Non
     assert "total,all,gifted_minutes,45\r\n" in report
 
 
-def test_the_funder_csv_hides_small_numbers_when_the_organisation_set_nothing(
-    pages: Pages,
-) -> None:
+def test_the_csv_from_the_view_for_funders_hides_what_that_view_hides(pages: Pages) -> None:
     pages.ledger.record_exchange(ORG, ExchangeRequest("north:ann", "north:bob", 15))
-    assert pages.client.get(f"/app/o/{ORG}").status_code == 200  # the read models caught up
-    report = pages.client.get(f"/app/o/{ORG}/report.csv?period=all").text
-    assert "suppressed,active_accounts,hidden,\r\n" in report  # fewer than 5 active accounts
+    view = pages.client.get(f"/app/o/{ORG}?period=all&view=funders")  # nothing set: 5
+    assert 'report.csv?period=all&amp;view=funders"' in view.text
+    funders = pages.client.get(f"/app/o/{ORG}/report.csv?period=all&view=funders").text
+    assert "suppressed,active_accounts,hidden,\r\n" in funders  # fewer than 5 active accounts
+    ours = pages.client.get(f"/app/o/{ORG}/report.csv?period=all").text
+    assert "suppressed," not in ours
+    assert "total,all,active_accounts,2\r\n" in ours
 
 
 def test_a_printable_statement_has_the_opening_and_closing_balances(pages: Pages) -> None:
