@@ -6,7 +6,8 @@ in a fresh directory with a fresh database, against a server on 127.0.0.1.
   shown. In the shown output `...` stands for anything; keys, ids, dates and times stand for
   whatever the ledger answered, and are then read as that value in later commands (so that
   `RIVERSIDE=tbk_76fb...` takes the key the ledger issued in this walk).
-- A block just below `<!-- not run by the docs test: WHY -->` is not run.
+- A block just below `<!-- not run by the docs test: WHY -->` is not run, nor one in another
+  language (text, json, ini, ...); every block names its language, so none is skipped unseen.
 
 What a reader does by hand is done here in their place: a server start (`make serve`,
 `timebank serve`) runs in the background on a free port (127.0.0.1:8000 in the text reads as

@@ -51,3 +51,11 @@ def test_the_commands_of_the_doc_run_as_written(doc: str, tmp_path: Path) -> Non
         raise AssertionError(f"{doc}: {failure}") from None
     finally:
         shell.close()
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_every_block_of_the_doc_says_what_it_holds(doc: str) -> None:
+    """Only `sh` and `console` blocks are run, so a block with no language would be a
+    command the test never sees: each names its language (text, json, ini, ...)."""
+    unnamed = [block.line for block in blocks((ROOT / doc).read_text()) if not block.kind]
+    assert unnamed == [], f"{doc}: blocks at lines {unnamed} name no language"
