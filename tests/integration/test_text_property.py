@@ -1,5 +1,7 @@
-"""Any text at all, through every entry path that takes free text: each accepts it or refuses
-it with a 4xx (never a crash), and the read models always reach the head of the log."""
+"""Any text at all, through every entry path that takes free text (an exchange's note over the
+API, in a batch, on the web form and in an import; a reversal's reason; a gift's note; a
+display name): each accepts it or refuses it with a 4xx (never a crash), and the read models
+always reach the head of the log."""
 
 from __future__ import annotations
 
@@ -45,4 +47,14 @@ def test_any_text_through_any_entry_path_leaves_the_read_models_at_the_head(
     assert reversed_.status_code in (200, 422), reversed_.text
     assert site.record_form(text).status_code in (303, 422)
     import_csv(site, tmp_path, monkeypatch, text)  # accepted, or refused line by line
+    batch = site.post_json("/v1/exchanges/batch", {"exchanges": [{**exchange, "note": text}]})
+    assert batch.status_code in (201, 422), batch.text
+    site.ledger.record_exchange(ORG, ExchangeRequest(f"{ORG}:m-1", f"{ORG}:m-2", 5))  # to give
+    gift = {"from": f"{ORG}:m-1", "to": f"{ORG}:m-2", "minutes": 1, "note": text}
+    gave = site.post_json("/v1/gifts", gift)
+    assert gave.status_code in (201, 422), gave.text
+    if gave.status_code == 422:
+        assert gave.json()["code"] == "invalid_request", gave.text  # the note, not the balance
+    named = site.post_json(f"/v1/accounts/{ORG}:m-1/profile", {"display_name": text}, "PUT")
+    assert named.status_code in (200, 422), named.text
     assert site.caught_up()

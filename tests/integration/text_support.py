@@ -45,11 +45,11 @@ class Site:
         answer: httpx.Response = self.client.request(method, path, headers=headers, **options)
         return answer
 
-    def post_json(self, path: str, body: dict[str, Any]) -> httpx.Response:
+    def post_json(self, path: str, body: dict[str, Any], method: str = "POST") -> httpx.Response:
         """JSON as any client may send it: ASCII with escapes, so that a lone surrogate
         travels as `\\ud800` (httpx's own encoder cannot write one)."""
         content = json.dumps(body).encode()
-        return self.api("POST", path, content=content, headers={"Content-Type": "application/json"})
+        return self.api(method, path, content=content, headers={"Content-Type": "application/json"})
 
     def head(self) -> int:
         return self.ledger.head_position()
