@@ -50,13 +50,16 @@ def report_rows(summary: Row, period: Period) -> Iterator[tuple[Any, ...]]:
 
 def account_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A row of `account_reads.account_table` as the CSV's cells, in `ACCOUNT_COLUMNS`
-    order. The cells are final: csv writes None as empty, and the flags are yes/no here."""
+    order. The cells are final: csv writes None as empty, and the flags are yes/no here.
+    Only the ref and the date may start like a formula: an id starts with its
+    organisation's id ([a-z0-9]), and kinds and statuses are fixed words."""
     id_, ref, kind, status, balance, given, received, credit_limit, cap, last = row
     return (
-        _text(id_), _text(ref), _text(kind), _text(status), balance, round(balance / 60, 2),
-        given, received, credit_limit, cap, YES_NO[is_over_limit(balance, credit_limit, cap)],
+        id_, "'" + ref if ref.startswith(FORMULA_START) else ref, kind, status, balance,
+        round(balance / 60, 2), given, received, credit_limit, cap,
+        YES_NO[is_over_limit(balance, credit_limit, cap)],
         YES_NO[given > 0 and received == 0], YES_NO[received > 0 and given == 0],
-        _text(last) if last else None,  # '': a gift's row, none before
+        (_text(last) if last else None),  # '': a gift's row, none before
     )  # fmt: skip
 
 
