@@ -22,6 +22,14 @@ _BY_SERVICE_DATE = (
     " MAX(CASE WHEN gave IN (0, 1) THEN service_date END) AS last_service_date"  # no gifts
     " FROM {statements} WHERE account_id = ? AND service_date <= ?"
 )
+TABLE_COLUMNS = (
+    "id", "ref", "kind", "status", "balance", "given", "received", "credit_limit",
+    "max_balance", "last_service_date",
+)  # fmt: skip
+_TABLE = (
+    f"SELECT {', '.join(TABLE_COLUMNS)} FROM {{accounts}}"  # noqa: S608
+    " WHERE organisation = ? AND id > ? ORDER BY id LIMIT ?"
+)
 _STATEMENT_COLUMNS = (
     "position, exchange_id, counterparty, gave, sign, minutes, balance, service_date,"
     " recorded_at, category"
@@ -140,6 +148,16 @@ def accounts(view: ViewStore, org: str, after: str | None, limit: int) -> Page:
     )
     items, next_ = page_of(rows, limit, "id")
     return [_shaped(r) for r in items], next_
+
+
+def account_table(
+    view: ViewStore, org: str, after: str | None, limit: int
+) -> tuple[list[tuple[Any, ...]], str | None]:
+    """The organisation's accounts ordered by id, as plain tuples of `TABLE_COLUMNS` (a
+    download of many rows builds no dict a row), and the cursor of the next page while
+    pages come full."""
+    rows = view.read_tuples(_TABLE, (org, after or "", limit))
+    return rows, (str(rows[-1][0]) if len(rows) == limit else None)
 
 
 def statement(view: ViewStore, account_id: str, after: str | None, limit: int) -> Page:

@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from psycopg.rows import tuple_row
+
 Params = Sequence[Any]
 Row = dict[str, Any]
 _PLACEHOLDER = re.compile(r"\?")
@@ -90,6 +92,12 @@ class Cursor:
     @property
     def rowcount(self) -> int:
         return int(self._raw.rowcount)
+
+    def tuples(self, statement: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Run a statement; its rows as plain tuples (this cursor makes them so from now on)."""
+        self._raw.row_factory = tuple_row if self._postgres else None
+        self._raw.execute(self.sql(statement), tuple(params))
+        return list(self._raw.fetchall())
 
     def all(self) -> list[Row]:
         return [dict(row) for row in self._raw.fetchall()]

@@ -52,19 +52,26 @@ class TransparencyLog:
         return str(self.note()["vkey"])
 
     def inclusion(self, position: int, size: int | None = None) -> Row:
-        size = int(self.note(size)["size"])
-        leaf = self.reads.leaf_at(position)
-        if leaf is None or leaf[0] >= size:
-            raise LogNotFound(f"no event at position {position} in the tree of size {size}")
-        index, leaf_hash = leaf
-        hashes = self.reads.inclusion(index, size)
+        """Two statements: the checkpoint, the leaf and the chain hash before it; then every
+        stored hash the proof needs."""
+        start = self.reads.proof_start(position, size)
+        if start is None:
+            which = f"at size {size}" if size is not None else "yet"
+            raise LogNotFound(f"no checkpoint of the transparency log {which}")
+        if start.leaf is None or start.leaf[0] >= start.size:
+            raise LogNotFound(f"no event at position {position} in the tree of size {start.size}")
+        index, leaf_hash = start.leaf
+        hashes = self.reads.inclusion(index, start.size)
+        previous = GENESIS if index == 0 else start.previous
+        if previous is None:
+            raise NotYetLogged(f"the audit chain has not reached the event before {position} yet")
         return {
             "position": position,
             "index": index,
-            "size": size,
+            "size": start.size,
             "leaf_hash": b64(leaf_hash),
             "hashes": [b64(h) for h in hashes],
-            "previous_hash": self._chain_hash_before(index),
+            "previous_hash": previous,
         }
 
     def consistency(self, old: int, new: int) -> Row:

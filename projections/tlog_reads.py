@@ -8,9 +8,9 @@ rows. Hashes are bytes here; the API encodes them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from projections.store import ViewStore
+from projections.store import Row, ViewStore
 from projections.tlog.merkle import Node, consistency_proof, inclusion_proof, tree_root
 
 NOTES = "tlog_checkpoints"
@@ -23,6 +23,26 @@ TILE_WIDTH = 256
 TILE_HEIGHT = 8
 _LEAF = "SELECT 0 AS level, n, hash FROM {tlog_leaves} WHERE n = ?"
 _NODE = "SELECT level, n, hash FROM {tlog_nodes} WHERE level = ? AND n = ?"
+
+
+_BY_ARRAYS = (
+    "SELECT 0 AS level, n, hash FROM {tlog_leaves} WHERE n = ANY(?::bigint[])"
+    " UNION ALL SELECT t.level, t.n, t.hash FROM unnest(?::smallint[], ?::bigint[])"
+    " AS wanted(level, n) JOIN {tlog_nodes} t ON t.level = wanted.level AND t.n = wanted.n"
+)
+_PROOF_START = (
+    "SELECT c.size, l.n, l.hash, a.hash AS previous"
+    " FROM (SELECT size FROM {tlog_checkpoints} WHERE size <= ? ORDER BY size DESC LIMIT 1) c"
+    " LEFT JOIN {tlog_leaves} l ON l.position = ?"
+    " LEFT JOIN {tlog_leaves} p ON p.n = l.n - 1"
+    " LEFT JOIN {audit_chain} a ON a.position = p.position"
+)
+
+
+class ProofStart(NamedTuple):
+    size: int
+    leaf: tuple[int, bytes] | None  # (leaf index, leaf hash) of the event
+    previous: str | None  # the chain hash of the event of the leaf before
 
 
 class TreeReads:
@@ -47,16 +67,41 @@ class TreeReads:
         """Stored subtree hashes, all in one statement."""
         if not nodes:
             return {}
+        rows = self._by_arrays(nodes) if self.view.postgres else self._by_union(nodes)
+        found = {Node(int(r["level"]), int(r["n"])): bytes(r["hash"]) for r in rows}
+        if len(found) != len(nodes):
+            raise LookupError("the tree does not hold every subtree asked for yet")
+        return found
+
+    def _by_arrays(self, nodes: set[Node]) -> list[Row]:
+        """On Postgres: one statement text whatever the nodes, so it is prepared once per
+        connection and never planned again (a union of one select a node was planned anew
+        for each shape of proof)."""
+        leaves = [node.n for node in nodes if node.level == 0]
+        inner = [node for node in nodes if node.level != 0]
+        levels, numbers = [node.level for node in inner], [node.n for node in inner]
+        return self.view.read(_BY_ARRAYS, (leaves, levels, numbers))
+
+    def _by_union(self, nodes: set[Node]) -> list[Row]:
         ordered = sorted(nodes)
         statement = " UNION ALL ".join(_LEAF if node.level == 0 else _NODE for node in ordered)
         params: list[int] = []
         for node in ordered:
             params += [node.n] if node.level == 0 else [node.level, node.n]
-        rows = self.view.read(statement, params)
-        found = {Node(int(r["level"]), int(r["n"])): bytes(r["hash"]) for r in rows}
-        if len(found) != len(nodes):
-            raise LookupError("the tree does not hold every subtree asked for yet")
-        return found
+        return self.view.read(statement, params)
+
+    def proof_start(self, position: int, size: int | None) -> ProofStart | None:
+        """What an inclusion proof starts from, in one statement: the checkpointed size (the
+        latest, or `size` if it was checkpointed), the event's leaf if it has one, and the
+        chain hash of the event before that leaf (None for the first leaf, or while the
+        chain has not reached it). None: no such checkpoint."""
+        rows = self.view.read(_PROOF_START, (2**62 if size is None else size, position))
+        if not rows or (size is not None and int(rows[0]["size"]) != size):
+            return None
+        row = rows[0]
+        leaf = None if row["n"] is None else (int(row["n"]), bytes(row["hash"]))
+        previous = None if row["previous"] is None else str(row["previous"])
+        return ProofStart(int(row["size"]), leaf, previous)
 
     def root(self, size: int) -> bytes:
         return tree_root(size, self.hashes)

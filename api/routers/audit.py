@@ -33,7 +33,8 @@ class NoCheckpoint(LedgerError):
     code = "not_found"
 
 
-def get_audit_log(request: Request) -> AuditLog:
+async def get_audit_log(request: Request) -> AuditLog:
+    """Async: a plain `def` dependency would cost a worker thread's round trip a request."""
     audit_log: AuditLog | None = request.app.state.audit_log
     if audit_log is None:
         raise Unavailable("the audit log is not available")

@@ -19,6 +19,7 @@ from api.routers.exchanges import ExchangeId, readable_exchange
 from api.strict import StrictJSONRoute
 from domain.errors import Forbidden
 from projections.audit_key_store import key_history
+from projections.audit_log import AuditLog
 from projections.tlog_log import TransparencyLog, tile_address
 from projections.witness_log import WitnessLog
 
@@ -29,11 +30,17 @@ TILE = "application/octet-stream"
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
-def get_log(audit: AuditLogDep, request: Request) -> TransparencyLog:
+def transparency_log(audit: AuditLog, request: Request) -> TransparencyLog:
     log: TransparencyLog | None = getattr(request.app.state, "transparency_log", None)
     if log is None or log.audit is not audit:
         log = request.app.state.transparency_log = TransparencyLog(audit)
     return log
+
+
+async def get_log(audit: AuditLogDep, request: Request) -> TransparencyLog:
+    """Async: a plain `def` dependency would cost a worker thread's round trip a request
+    (the log is made once, its tables checked then)."""
+    return transparency_log(audit, request)
 
 
 LogDep = Annotated[TransparencyLog, Depends(get_log)]

@@ -9,20 +9,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import LedgerDep
+from api.web import tables
 from api.web.access import OrgContext, OrgDep
 from api.web.pages import render
 from api.web.period import presets
 from api.web.routes_names import may_see_names, names_for
 from api.web.routes_overview import PeriodDep
 from api.web.session import NotFound
-from api.web.tables import ACCOUNT_COLUMNS, account_row, csv_text
-from projections import broker_reads
+from projections import account_reads, broker_reads
 from projections.broker_reads import SHOW, SORT_KEYS, AccountQuery
 
 router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
 Text = Annotated[str, Query(max_length=200)]
 PAGE, STATEMENT_PAGE, PARTNERS = 50, 25, 50
-EXPORT_PAGE = 1000
+EXPORT_PAGE = 5000
 SORT_LABELS = {
     "ref": "Ref",
     "balance": "Balance",
@@ -72,25 +72,19 @@ def accounts(
 
 @router.get("/accounts.csv")
 def accounts_csv(context: OrgDep) -> Response:
-    rows = (account_row(account) for account in _every_account(context))
     return StreamingResponse(
-        csv_text(_with_header(rows)),
+        tables.accounts_csv(_account_pages(context)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{context.org}-accounts.csv"'},
     )
 
 
-def _with_header(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    yield ACCOUNT_COLUMNS
-    yield from rows
-
-
-def _every_account(context: OrgContext) -> Iterator[dict[str, Any]]:
+def _account_pages(context: OrgContext) -> Iterator[list[tuple[Any, ...]]]:
     """Page by page: a download of many accounts never holds them all at once."""
     after: str | None = None
     while True:
-        rows, after = context.models.accounts(context.org, after, EXPORT_PAGE)
-        yield from rows
+        rows, after = account_reads.account_table(context.view, context.org, after, EXPORT_PAGE)
+        yield rows
         if after is None:
             return
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.routers.transparency import get_log, get_witness_log
+from api.routers.transparency import get_witness_log, transparency_log
 from api.web.access import OrgDep
 from api.web.pages import render
 from ledger.ports import wall_seconds
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/app/o/{org}", include_in_schema=False)
 
 @router.get("/witnesses")
 def witnesses_page(request: Request, context: OrgDep) -> Response:
-    witnesses = get_witness_log(get_log(request.app.state.audit_log, request), request)
+    witnesses = get_witness_log(transparency_log(request.app.state.audit_log, request), request)
     latest = witnesses.log.reads.note()
     size = int(latest["size"]) if latest else 0
     rows = [_row(key, size) for key in witnesses.progress()]

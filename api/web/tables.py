@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from api.web.period import Period
+from domain.account import is_over_limit
 
 Row = dict[str, Any]
 REPORT_COLUMNS = ("section", "key", "measure", "value")
@@ -26,6 +27,7 @@ ACCOUNT_COLUMNS = (
 )  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK = 1000
+YES_NO = {True: "yes", False: "no"}
 
 
 def report_rows(summary: Row, period: Period) -> Iterator[tuple[Any, ...]]:
@@ -46,14 +48,33 @@ def report_rows(summary: Row, period: Period) -> Iterator[tuple[Any, ...]]:
         yield ("suppressed", name, "hidden", "")
 
 
-def account_row(account: Row) -> tuple[Any, ...]:
-    given, received, balance = account["given"], account["received"], account["balance"]
+def account_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row of `account_reads.account_table` as the CSV's cells, in `ACCOUNT_COLUMNS`
+    order. The cells are final: csv writes None as empty, and the flags are yes/no here.
+    Only the ref and the date may start like a formula: an id starts with its
+    organisation's id ([a-z0-9]), and kinds and statuses are fixed words."""
+    id_, ref, kind, status, balance, given, received, credit_limit, cap, last = row
     return (
-        account["id"], account["ref"], account["kind"], account["status"], balance,
-        round(balance / 60, 2), given, received, account["credit_limit"],
-        account["max_balance"], account["over_limit"], given > 0 and received == 0,
-        received > 0 and given == 0, account["last_activity"],
+        id_, "'" + ref if ref.startswith(FORMULA_START) else ref, kind, status, balance,
+        round(balance / 60, 2), given, received, credit_limit, cap,
+        YES_NO[is_over_limit(balance, credit_limit, cap)],
+        YES_NO[given > 0 and received == 0], YES_NO[received > 0 and given == 0],
+        (_text(last) if last else None),  # '': a gift's row, none before
     )  # fmt: skip
+
+
+def accounts_csv(pages: Iterable[list[tuple[Any, ...]]]) -> Iterator[str]:
+    """The accounts CSV, its header first, then a piece of text per page of rows: one
+    `writerows` a page, no per-cell conversion beyond `account_row`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(ACCOUNT_COLUMNS)
+    for page in pages:
+        writer.writerows(map(account_row, page))
+        if buffer.tell():
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
 
 
 def csv_text(rows: Iterable[tuple[Any, ...]], chunk: int = CSV_CHUNK) -> Iterator[str]:
@@ -69,6 +90,10 @@ def csv_text(rows: Iterable[tuple[Any, ...]], chunk: int = CSV_CHUNK) -> Iterato
             buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue()
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _cell(value: Any) -> Any:

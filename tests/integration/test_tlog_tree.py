@@ -3,6 +3,7 @@ through failures, restarts, a rebuild, and a projection process killed part-way.
 
 from __future__ import annotations
 
+import base64
 import signal
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import projections
 from ledger import ExchangeRequest
+from projections.audit_chain import GENESIS
 from projections.audit_checkpoints import Checkpointer, CheckpointPolicy
 from projections.audit_log import AuditLog
 from projections.events import LogEvent
@@ -20,7 +22,9 @@ from projections.store import Cursor, ViewStore
 from projections.tlog.checkpoint import parse_checkpoint
 from projections.tlog.keys import open_note, parse_verifier_key
 from projections.tlog.merkle import root_of
+from projections.tlog.proofs import verify_inclusion
 from projections.tlog_checkpoints import InconsistentTree
+from projections.tlog_log import LogNotFound, TransparencyLog
 from projections.tlog_reads import TreeReads
 from projections.tlog_tree import TransparencyTree
 from tests.integration.projection_support import fresh_ledger
@@ -159,3 +163,36 @@ def test_a_projection_process_killed_mid_page_leaves_the_tree_equal_to_a_fresh_f
             second.send_signal(signal.SIGTERM)
             assert second.wait(20) == 0
         assert_tree_equals_a_fresh_fold(view, AuditLog(ledger.recorder, view))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_every_inclusion_proof_binds_its_event_and_leads_to_the_checkpoint_root(
+    backend: str,
+) -> None:
+    """Each event's leaf hash, the chain hash before it, and the proof's path, at the latest
+    size and at an older checkpointed one; a size never checkpointed, or an event past the
+    size asked for, is not found."""
+    clock = Clock()
+    with fresh_ledger(backend, clock) as ledger:
+        busy_history(ledger, clock, rounds=12)
+        built = projections.build(ledger, page=8)
+        built.runner.run_once()
+        Checkpointer(
+            built.view, Ed25519PrivateKey.generate(), CheckpointPolicy(every=10, seconds=1e9)
+        ).tick()
+        audit = AuditLog(ledger.recorder, built.view)
+        events, log, reads = exported(audit), TransparencyLog(audit), TreeReads(built.view)
+        leaves = export_leaves(events)
+        latest = int(log.note()["size"])
+        for size in (latest, 10):
+            for index, event in enumerate(events[:size]):
+                proof = log.inclusion(event["position"], None if size == latest else size)
+                assert (proof["index"], proof["size"]) == (index, size)
+                assert proof["previous_hash"] == (events[index - 1]["hash"] if index else GENESIS)
+                assert base64.b64decode(proof["leaf_hash"]) == leaves[index]
+                path = [base64.b64decode(h) for h in proof["hashes"]]
+                verify_inclusion(index, size, leaves[index], path, reads.root(size))
+        with pytest.raises(LogNotFound):
+            log.inclusion(events[10]["position"], 10)
+        with pytest.raises(LogNotFound):
+            log.inclusion(events[0]["position"], 11)

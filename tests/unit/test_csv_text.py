@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from api.web.tables import ACCOUNT_COLUMNS, account_row, csv_text
+from api.web.tables import ACCOUNT_COLUMNS, account_row, accounts_csv, csv_text
 
 
 def test_rows_stream_in_pieces_of_many_rows_that_join_into_the_whole_table() -> None:
@@ -24,12 +24,20 @@ def test_cells_read_as_a_spreadsheet_expects_them() -> None:
 
 
 def test_an_account_row_has_a_value_for_every_column_in_order() -> None:
-    account = {"id": "north:a", "ref": "a", "kind": "person", "status": "open", "balance": -90,
-               "given": 0, "received": 90, "credit_limit": 600, "max_balance": None,
-               "over_limit": False, "last_activity": "2024-05-01"}  # fmt: skip
-    row = dict(zip(ACCOUNT_COLUMNS, account_row(account), strict=True))
+    stored = ("north:a", "a", "person", "open", -90, 0, 90, 600, None, "2024-05-01")
+    row = dict(zip(ACCOUNT_COLUMNS, account_row(stored), strict=True))
     assert row == {"account": "north:a", "ref": "a", "kind": "person", "status": "open",
                    "balance": -90, "balance_hours": -1.5, "given": 0, "received": 90,
-                   "credit_limit": 600, "max_balance": None, "over_limit": False,
-                   "only_gives": False, "only_receives": True,
+                   "credit_limit": 600, "max_balance": None, "over_limit": "no",
+                   "only_gives": "no", "only_receives": "yes",
                    "last_activity": "2024-05-01"}  # fmt: skip
+
+
+def test_the_accounts_csv_is_its_header_then_a_piece_a_page() -> None:
+    page = [("north:-a", "-a", "person", "open", -700, 0, 700, 600, None, "")]
+    pieces = list(accounts_csv([page, [], page]))
+    assert pieces == [
+        ",".join(ACCOUNT_COLUMNS)
+        + "\r\nnorth:-a,'-a,person,open,-700,-11.67,0,700,600,,yes,no,yes,\r\n",
+        "north:-a,'-a,person,open,-700,-11.67,0,700,600,,yes,no,yes,\r\n",
+    ]
