@@ -23,8 +23,10 @@ from projections.lookups import (
     SELECT_ACCOUNT_MONTHS,
     SELECT_ACCOUNTS,
     SELECT_EXCHANGES,
+    SELECT_PAIR_MONTHS,
     by_account,
     by_id,
+    by_pair,
     stored_note_organisations,
 )
 from projections.views import LedgerViews
@@ -40,6 +42,7 @@ class Remembered:
         self.accounts_seen: dict[str, Row] = {}
         self.exchanges_in_flight: dict[str, Row] = {}
         self.months_seen: dict[str, Any] = {}
+        self.pairs_in_flight: dict[str, Any] = {}  # pairs are many: the page in flight only
 
     def exchanges(self, ids: Sequence[str]) -> dict[str, Row]:
         found = {i: self.exchanges_in_flight[i] for i in ids if i in self.exchanges_in_flight}
@@ -56,6 +59,14 @@ class Remembered:
             return found
         with self.views.view.transaction() as cursor:
             return found | by_account(cursor.select_in(SELECT_ACCOUNT_MONTHS, missing))
+
+    def pair_months(self, pairs: Sequence[str]) -> dict[str, Any]:
+        found = {p: self.pairs_in_flight[p] for p in pairs if p in self.pairs_in_flight}
+        missing = [p for p in pairs if p not in found]
+        if not missing:
+            return found
+        with self.views.view.transaction() as cursor:
+            return found | by_pair(cursor.select_in(SELECT_PAIR_MONTHS, missing))
 
     def note_organisations(self, account_id: str) -> set[str]:
         in_flight = [
@@ -91,6 +102,7 @@ def catch_up_pipelined(recorder: ApplicationRecorder, views: LedgerViews, size: 
                 memory.accounts_seen.update(page.accounts)
                 memory.months_seen.update(page.account_months)
                 memory.exchanges_in_flight = page.exchanges
+                memory.pairs_in_flight = page.pair_months
             previous, processed = log.last, processed + log.read
         if in_flight is not None:
             in_flight.result()
