@@ -57,8 +57,8 @@ def period_range(year: int, month: int, months: int) -> tuple[date, date]:
 def counting_rows() -> Iterator[None]:
     """The summary as it reads any other range: every distinct count from the rows."""
     with (
-        mock.patch.object(activity_reads, "calendar_period", lambda *_: None),
-        mock.patch.object(activity_reads, "whole_months", lambda *_: None),
+        mock.patch.object(activity_reads, "calendar_period", return_value=None),
+        mock.patch.object(activity_reads, "whole_months", return_value=None),
     ):
         yield
 
