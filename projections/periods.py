@@ -31,6 +31,7 @@ Row = dict[str, Any]
 Months = dict[str, list[int]]  # month -> [gave, received]
 PairMonths = dict[str, int]  # month -> net exchanges
 Period = tuple[str, str]  # span, period
+Share = tuple[str, str, str, str]  # organisation, span, period, figure
 FIGURES = ("active", "gave_and_received", "connections")
 
 TABLES = (
@@ -74,21 +75,18 @@ def pair_of(one: str, other: str) -> str:
 
 def prepare(page: Page, lookups: Lookups) -> list[Write]:
     """After the participation: `page.account_months` holds the touched accounts' months."""
-    shares: Counter[tuple[str, str, str, str]] = Counter()
-    for account_id, (before, after) in _accounts(page).items():
-        org = organisation_of(account_id)
-        shares.subtract(_account_share(org, before))
-        shares.update(_account_share(org, after))
+    shares: Counter[Share] = Counter()
+    for account_id, deltas in participation.changes(page).items():
+        _account_share(organisation_of(account_id), page.account_months[account_id], deltas, shares)
     changes = _pair_changes(page)
     stored = lookups.pair_months(sorted(changes)) if changes else {}
     written: list[tuple[Any, ...]] = []
-    for pair, deltas in sorted(changes.items()):
+    for pair, moved in sorted(changes.items()):
         months = dict(stored.get(pair, {}))
-        shares.subtract(_pair_share(pair, months))
-        for month, n in deltas.items():
+        for month, n in moved.items():
             months[month] = months.get(month, 0) + n
             written.append((pair, month, months[month]))
-        shares.update(_pair_share(pair, months))
+        _pair_share(pair, months, moved, shares)
         page.pair_months[pair] = months
     org_rows = _org_rows(shares)
     return [
@@ -98,19 +96,6 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
         (_EMPTY_PAIR_MONTH, [row[:2] for row in written if row[2] == 0]),
         (_EMPTY_ORG_PERIOD, [row[:3] for row in org_rows]),
     ]
-
-
-def _accounts(page: Page) -> dict[str, tuple[Months, Months]]:
-    """Each account the page moves: its months before the page, and after it."""
-    found = {}
-    for account_id, changes in participation.changes(page).items():
-        after = page.account_months[account_id]
-        before = {month: list(counts) for month, counts in after.items()}
-        for month, (gave, received) in changes.items():
-            before[month][0] -= gave
-            before[month][1] -= received
-        found[account_id] = (before, after)
-    return found
 
 
 def _pair_changes(page: Page) -> dict[str, PairMonths]:
@@ -123,37 +108,46 @@ def _pair_changes(page: Page) -> dict[str, PairMonths]:
     return dict(changes)
 
 
-def _account_share(org: str, months: Months) -> Counter[tuple[str, str, str, str]]:
-    """One account's part in its organisation's counts: a 1 in each it counts in."""
-    sums: dict[Period, list[int]] = defaultdict(lambda: [0, 0])
-    for month, (gave, received) in months.items():
+def _account_share(org: str, after: Months, deltas: Months, shares: Counter[Share]) -> None:
+    """How an account's part in its organisation's counts moves: +1 where it starts to
+    count in a period, -1 where it stops. Only the periods of the moved months can change."""
+    totals: dict[Period, list[int]] = defaultdict(lambda: [0, 0])
+    for month, (gave, received) in after.items():
         for key in periods_of(month):
-            sums[key][0] += gave
-            sums[key][1] += received
-    share: Counter[tuple[str, str, str, str]] = Counter()
-    for (span, period), (gave, received) in sums.items():
-        if gave > 0 or received > 0:
-            share[org, span, period, "active"] += 1
-        if gave > 0 and received > 0:
-            share[org, span, period, "gave_and_received"] += 1
-    return share
+            totals[key][0] += gave
+            totals[key][1] += received
+    moved: dict[Period, list[int]] = defaultdict(lambda: [0, 0])
+    for month, (gave, received) in deltas.items():
+        for key in periods_of(month):
+            moved[key][0] += gave
+            moved[key][1] += received
+    for key, (gave, received) in moved.items():
+        now_gave, now_received = totals[key]
+        was_gave, was_received = now_gave - gave, now_received - received
+        active = (now_gave > 0 or now_received > 0) - (was_gave > 0 or was_received > 0)
+        both = (now_gave > 0 and now_received > 0) - (was_gave > 0 and was_received > 0)
+        shares[(org, *key, "active")] += active
+        shares[(org, *key, "gave_and_received")] += both
 
 
-def _pair_share(pair: str, months: PairMonths) -> Counter[tuple[str, str, str, str]]:
-    sums: Counter[Period] = Counter()
-    for month, n in months.items():
+def _pair_share(pair: str, after: PairMonths, deltas: PairMonths, shares: Counter[Share]) -> None:
+    """How a pair's part in the connections moves, for each organisation it belongs to."""
+    totals: Counter[Period] = Counter()
+    for month, n in after.items():
         for key in periods_of(month):
-            sums[key] += n
+            totals[key] += n
+    moved: Counter[Period] = Counter()
+    for month, n in deltas.items():
+        for key in periods_of(month):
+            moved[key] += n
     orgs = {organisation_of(account_id) for account_id in pair.split(" ")}
-    return Counter(
-        (org, span, period, "connections")
-        for (span, period), n in sums.items()
-        if n > 0
-        for org in orgs
-    )
+    for key, n in moved.items():
+        change = (totals[key] > 0) - (totals[key] - n > 0)
+        for org in orgs:
+            shares[(org, *key, "connections")] += change
 
 
-def _org_rows(shares: Counter[tuple[str, str, str, str]]) -> list[tuple[Any, ...]]:
+def _org_rows(shares: Counter[Share]) -> list[tuple[Any, ...]]:
     rows: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for (org, span, period, figure), n in shares.items():
         if n:
