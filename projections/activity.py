@@ -4,7 +4,8 @@ One row per (organisation, service day, category) with the exchanges, minutes an
 cross-organisation minutes counted there. Rows take signed deltas: a reversal subtracts what
 its exchange added, so reversed exchanges count as never having happened. A page's deltas
 are summed in Python and written with one upsert. The distinct counts (active accounts,
-connections) cannot be summed this way; they come from the statement rows.
+connections) cannot be summed this way: they are kept per calendar period
+(`projections.periods`), and counted from the statement rows for any other range.
 """
 
 from __future__ import annotations

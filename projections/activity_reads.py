@@ -3,18 +3,25 @@
 Counted: completed exchanges; a reversal entry cancels its exchange's entry (same account,
 partner and service date, opposite `sign`), so reversed exchanges count as never having
 happened. Sums (exchanges, minutes, by category, by month) add up per-day rows of
-`org_days`: O(days x categories in the range). Distinct counts (partners, active accounts,
-connections) cannot be summed from days; they group the statement rows of the range, read
-through an index on (account or organisation, service date): O(the account's or the
+`org_days`: O(days x categories in the range).
+
+Distinct counts (partners, active accounts, connections) cannot be summed from days. For a
+range that is exactly a calendar month, quarter or year, or all time (open at both ends),
+the summary reads them from `org_periods` (`projections.periods`), one row, and the active
+accounts by month from its month rows whenever the range is whole months: O(months in the
+range). For any other range, and for reciprocity, they group the statement rows of the range,
+read through an index on (account or organisation, service date): O(the account's or the
 organisation's balance moves in the range), never the whole history.
 """
 
 from __future__ import annotations
 
+import calendar
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from projections.store import ViewStore
+from projections.store import Params, ViewStore
 
 Row = dict[str, Any]
 FIRST, LAST = "0000-01-01", "9999-12-31"
@@ -67,6 +74,14 @@ SELECT category, SUBSTR(day, 1, 7) AS month, SUM(exchanges) AS exchanges,
 FROM {org_days} WHERE organisation = ? AND day BETWEEN ? AND ?
 GROUP BY category, month
 """
+_PERIOD = """
+SELECT active, gave_and_received AS both_ways, connections FROM {org_periods}
+WHERE organisation = ? AND span = ? AND period = ?
+"""
+_PERIOD_MONTHS = """
+SELECT period AS month, active FROM {org_periods}
+WHERE organisation = ? AND span = 'month' AND period BETWEEN ? AND ?
+"""
 # Gifts pass credits on; they are in no other figure of the summary.
 _GIFTED = """
 SELECT COALESCE(SUM(minutes), 0) AS minutes FROM {gift_days}
@@ -87,11 +102,14 @@ def reciprocity(view: ViewStore, account_id: str, start: date | None, end: date 
 
 def summary(view: ViewStore, org: str, start: date | None, end: date | None) -> Row:
     span = (org, *_range(start, end))
-    with view.consistent() as read:  # six statements, one state of the views
+    period, months = calendar_period(start, end), whole_months(start, end)
+    with view.consistent() as read:  # one state of the views for every statement
         accounts = read("SELECT accounts FROM {organisations} WHERE id = ?", (org,))
-        active = read(_ACTIVE, span)[0]
-        connections = read(_CONNECTIONS, span)[0]["connections"]
-        months = {r["month"]: int(r["active"]) for r in read(_ACTIVE_BY_MONTH, span)}
+        counts = _distinct_counts(read, org, period, span)
+        if months is None:
+            active_by_month = read(_ACTIVE_BY_MONTH, span)
+        else:
+            active_by_month = read(_PERIOD_MONTHS, (org, *months))
         days = read(_DAYS, span)
         gifted = read(_GIFTED, span)[0]["minutes"]
     return {
@@ -99,12 +117,55 @@ def summary(view: ViewStore, org: str, start: date | None, end: date | None) -> 
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
         "accounts": int(accounts[0]["accounts"]) if accounts else 0,
-        "active_accounts": int(active["active"]),
-        "gave_and_received": int(active["both_ways"]),
-        "connections": int(connections),
-        **_sums(days, months),
+        "active_accounts": counts["active"],
+        "gave_and_received": counts["both_ways"],
+        "connections": counts["connections"],
+        **_sums(days, {r["month"]: int(r["active"]) for r in active_by_month}),
         "gifted_minutes": int(gifted),
     }
+
+
+def _distinct_counts(
+    read: Callable[..., list[Row]], org: str, period: tuple[str, str] | None, span: Params
+) -> dict[str, int]:
+    """Active accounts, both ways and connections: kept counts, or counted from the rows."""
+    if period is not None:
+        kept = read(_PERIOD, (org, *period))
+        row = kept[0] if kept else {"active": 0, "both_ways": 0, "connections": 0}
+        return {key: int(value) for key, value in row.items()}
+    active = read(_ACTIVE, span)[0]
+    return {
+        "active": int(active["active"]),
+        "both_ways": int(active["both_ways"]),
+        "connections": int(read(_CONNECTIONS, span)[0]["connections"]),
+    }
+
+
+def calendar_period(start: date | None, end: date | None) -> tuple[str, str] | None:
+    """(span, period) of `org_periods` when the range is exactly one calendar period."""
+    if start is None and end is None:
+        return ("all", "")
+    if start is None or end is None or start.day != 1 or end != _month_end(end):
+        return None
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months == 1:
+        return ("month", start.isoformat()[:7])
+    if months == 3 and start.month % 3 == 1:
+        return ("quarter", f"{start.year}-Q{(start.month + 2) // 3}")
+    if months == 12 and start.month == 1:
+        return ("year", str(start.year))
+    return None
+
+
+def whole_months(start: date | None, end: date | None) -> tuple[str, str] | None:
+    """The first and last month of a range made of whole months (open ends included)."""
+    if (start is not None and start.day != 1) or (end is not None and end != _month_end(end)):
+        return None
+    return (start.isoformat()[:7] if start else FIRST[:7], end.isoformat()[:7] if end else LAST[:7])
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def _sums(days: list[Row], active_by_month: dict[str, int]) -> Row:

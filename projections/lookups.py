@@ -20,6 +20,7 @@ SELECT_ACCOUNTS = f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}} WHERE id IN (??)"
 SELECT_ACCOUNT_MONTHS = (
     "SELECT account_id, month, gave, received FROM {account_months} WHERE account_id IN (??)"
 )
+SELECT_PAIR_MONTHS = "SELECT pair, month, exchanges FROM {pair_months} WHERE pair IN (??)"
 # The organisations of the exchanges with a note an account took part in (for an erasure).
 SELECT_NOTE_ORGANISATIONS = (
     "SELECT DISTINCT giver_org, receiver_org FROM {exchanges}"
@@ -34,6 +35,10 @@ class Lookups(Protocol):
 
     def account_months(self, ids: Sequence[str]) -> dict[str, Any]:
         """Each account's participation counts by month (`projections.participation`)."""
+        ...
+
+    def pair_months(self, pairs: Sequence[str]) -> dict[str, Any]:
+        """Each pair's net exchanges by month (`projections.periods`)."""
         ...
 
     def note_organisations(self, account_id: str) -> set[str]: ...
@@ -54,6 +59,9 @@ class Stored:
     def account_months(self, ids: Sequence[str]) -> dict[str, Any]:
         return by_account(self.cursor.select_in(SELECT_ACCOUNT_MONTHS, sorted(ids)))
 
+    def pair_months(self, pairs: Sequence[str]) -> dict[str, Any]:
+        return by_pair(self.cursor.select_in(SELECT_PAIR_MONTHS, sorted(pairs)))
+
     def note_organisations(self, account_id: str) -> set[str]:
         return stored_note_organisations(self.cursor, account_id)
 
@@ -73,6 +81,14 @@ def by_account(rows: list[Row]) -> dict[str, dict[str, list[int]]]:
     for row in rows:
         months = found.setdefault(row["account_id"], {})
         months[row["month"]] = [int(row["gave"]), int(row["received"])]
+    return found
+
+
+def by_pair(rows: list[Row]) -> dict[str, dict[str, int]]:
+    """`pair_months` rows as {pair: {month: exchanges}}."""
+    found: dict[str, dict[str, int]] = {}
+    for row in rows:
+        found.setdefault(row["pair"], {})[row["month"]] = int(row["exchanges"])
     return found
 
 

@@ -70,6 +70,7 @@ class Page:
     account_states: dict[int, Row] = field(default_factory=dict)
     gift_moves: list[Any] = field(default_factory=list)  # set by projections.gifts
     account_months: dict[str, Any] = field(default_factory=dict)  # set by the participation
+    pair_months: dict[str, Any] = field(default_factory=dict)  # set by projections.periods
 
     @classmethod
     def read(cls, lookups: Lookups, events: Sequence[LogEvent]) -> Page:

@@ -76,11 +76,11 @@ _UPSERT_SETTINGS = (
 
 
 def prepare(page: Page, lookups: Lookups) -> list[Write]:
-    changes = _changes(page)
-    stored = lookups.account_months(sorted(changes)) if changes else {}
+    moved = changes(page)
+    stored = lookups.account_months(sorted(moved)) if moved else {}
     shares: Counter[tuple[str, ...]] = Counter()
     written: list[tuple[Any, ...]] = []
-    for account_id, deltas in changes.items():
+    for account_id, deltas in moved.items():
         months = {m: list(v) for m, v in stored.get(account_id, {}).items()}
         org = organisation_of(account_id)
         shares.subtract(_share(org, months))
@@ -106,7 +106,7 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
     ]
 
 
-def _changes(page: Page) -> dict[str, Months]:
+def changes(page: Page) -> dict[str, Months]:
     """Per account and service month, how the page moves its counts (as giver, receiver)."""
     changes: dict[str, Months] = defaultdict(dict)
     for move in page.moves:

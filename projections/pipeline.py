@@ -23,8 +23,10 @@ from projections.lookups import (
     SELECT_ACCOUNT_MONTHS,
     SELECT_ACCOUNTS,
     SELECT_EXCHANGES,
+    SELECT_PAIR_MONTHS,
     by_account,
     by_id,
+    by_pair,
     stored_note_organisations,
 )
 from projections.views import LedgerViews
@@ -35,11 +37,15 @@ Row = dict[str, Any]
 class Remembered:
     """Rows from memory first, the database (committed pages) for the rest."""
 
-    def __init__(self, views: LedgerViews) -> None:
+    def __init__(self, views: LedgerViews, *, from_empty: bool = False) -> None:
         self.views = views
+        # From position 0 the tables start empty: a pair never seen has no rows to read.
+        self.from_empty = from_empty
+        self.pairs_seen: set[str] = set()
         self.accounts_seen: dict[str, Row] = {}
         self.exchanges_in_flight: dict[str, Row] = {}
         self.months_seen: dict[str, Any] = {}
+        self.pairs_in_flight: dict[str, Any] = {}  # pairs are many: the page in flight only
 
     def exchanges(self, ids: Sequence[str]) -> dict[str, Row]:
         found = {i: self.exchanges_in_flight[i] for i in ids if i in self.exchanges_in_flight}
@@ -56,6 +62,16 @@ class Remembered:
             return found
         with self.views.view.transaction() as cursor:
             return found | by_account(cursor.select_in(SELECT_ACCOUNT_MONTHS, missing))
+
+    def pair_months(self, pairs: Sequence[str]) -> dict[str, Any]:
+        found = {p: self.pairs_in_flight[p] for p in pairs if p in self.pairs_in_flight}
+        missing = [p for p in pairs if p not in found]
+        if self.from_empty:
+            missing = [p for p in missing if p in self.pairs_seen]
+        if not missing:
+            return found
+        with self.views.view.transaction() as cursor:
+            return found | by_pair(cursor.select_in(SELECT_PAIR_MONTHS, missing))
 
     def note_organisations(self, account_id: str) -> set[str]:
         in_flight = [
@@ -75,8 +91,8 @@ class Remembered:
 
 def catch_up_pipelined(recorder: ApplicationRecorder, views: LedgerViews, size: int) -> int:
     """Process everything recorded so far; return how many events were read."""
-    memory = Remembered(views)
     previous, processed = views.position(), 0
+    memory = Remembered(views, from_empty=previous == 0)
     in_flight: Future[None] | None = None
     with ThreadPoolExecutor(1, thread_name_prefix=f"commit-{views.name}") as committer:
         while True:
@@ -91,6 +107,8 @@ def catch_up_pipelined(recorder: ApplicationRecorder, views: LedgerViews, size: 
                 memory.accounts_seen.update(page.accounts)
                 memory.months_seen.update(page.account_months)
                 memory.exchanges_in_flight = page.exchanges
+                memory.pairs_in_flight = page.pair_months
+                memory.pairs_seen.update(page.pair_months)
             previous, processed = log.last, processed + log.read
         if in_flight is not None:
             in_flight.result()

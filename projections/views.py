@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from projections import activity, balances, exchanges, feed, gifts, participation
+from projections import activity, balances, exchanges, feed, gifts, participation, periods
 from projections.base import LedgerProjection
 from projections.events import LogEvent
 from projections.lookups import Lookups, Stored, Write, write_all
@@ -19,7 +19,7 @@ from projections.moves import Page
 from projections.storable import storable_events
 from projections.store import Cursor
 
-_PARTS = (balances, exchanges, activity, feed, gifts, participation)
+_PARTS = (balances, exchanges, activity, feed, gifts, participation, periods)
 
 
 class LedgerViews(LedgerProjection):
@@ -39,6 +39,7 @@ class LedgerViews(LedgerProjection):
         writes = balances.prepare(page, lookups) + exchanges.prepare(page) + activity.prepare(page)
         writes += feed.prepare(page, lookups)  # after the balances: `page.accounts` set
         writes += gifts.prepare(page) + participation.prepare(page, lookups)
+        writes += periods.prepare(page, lookups)  # after the participation: `account_months`
         return page, writes
 
     def commit(self, writes: Sequence[Write], previous: int, last: int) -> None:

@@ -104,7 +104,27 @@ def _ranges(today: date) -> list[tuple[date | None, date | None]]:
         (None, today - timedelta(days=20)),
         (today - timedelta(days=40), today - timedelta(days=10)),
         (today, today),
+        *calendar_ranges(today),
     ]
+
+
+def calendar_ranges(today: date) -> list[tuple[date, date]]:
+    """This month and the one before, this quarter, this year and the one before: the
+    ranges the summary answers from kept counts."""
+    month = today.replace(day=1)
+    before = (month - timedelta(days=1)).replace(day=1)
+    quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    return [
+        (month, _last_day(month)),
+        (before, _last_day(before)),
+        (quarter, _last_day(quarter.replace(month=quarter.month + 2))),
+        (date(today.year, 1, 1), date(today.year, 12, 31)),
+        (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+    ]
+
+
+def _last_day(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _activity(reads: LedgerReadModels, fold: Fold, today: date) -> None:

@@ -8,6 +8,7 @@ history is other members' exchanges and the member's own exchanges outside the r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.unit.support import Clock
 MEMBERS = [f"north:m{i}" for i in range(40)]
 FOCUS = MEMBERS[0]
 RANGE = (date(2024, 5, 1), date(2024, 5, 14))  # the focus member's fixed fortnight
+YEAR = (date(2024, 1, 1), date(2024, 12, 31))  # every one of its days has exchanges either way
 
 
 def grow(ledger: Ledger, clock: Clock, others: int) -> None:
@@ -51,6 +53,8 @@ def reads_of(reads: LedgerReadModels) -> dict[str, Callable[[], Any]]:
         "reciprocity": lambda: reads.reciprocity(FOCUS, *RANGE),
         "exchanges of an account": lambda: reads.exchanges(account=FOCUS, limit=20),
         "exchanges of an organisation": lambda: reads.exchanges(organisation="north", limit=20),
+        # Kept counts: the days and months of the year, however many exchanges it holds.
+        "summary of a calendar year": lambda: reads.summary("north", *YEAR),
     }
 
 
@@ -61,10 +65,21 @@ class Recorder:
         self.view = view
         self.sent: list[tuple[str, tuple[Any, ...]]] = []
         self._read = view.read
+        self._consistent = view.consistent
 
     def read(self, statement: str, params: Any = ()) -> list[dict[str, Any]]:
         self.sent.append((statement, tuple(params)))
         return self._read(statement, params)
+
+    @contextmanager
+    def consistent(self) -> Iterator[Callable[..., list[dict[str, Any]]]]:
+        with self._consistent() as read:
+
+            def recorded(statement: str, params: Any = ()) -> list[dict[str, Any]]:
+                self.sent.append((statement, tuple(params)))
+                return read(statement, params)
+
+            yield recorded
 
 
 def rows_examined(view: ViewStore, statement: str, params: tuple[Any, ...]) -> int:
@@ -103,20 +118,22 @@ def cost(backend: str, others: int) -> dict[str, tuple[int, int]]:
         built = projections.build(ledger, page=5000)
         built.runner.run_once()
         with built.view.transaction() as cursor:
-            for table in ("accounts", "statements", "day_positions", "exchanges"):
+            for table in ("accounts", "statements", "day_positions", "exchanges", "org_days"):
                 cursor.execute(f"ANALYZE {{{table}}}")
         found = {}
         for name, read in reads_of(built.read_models).items():
             recorder = Recorder(built.view)
             built.view.read = recorder.read  # type: ignore[method-assign]
+            built.view.consistent = recorder.consistent  # type: ignore[method-assign]
             read()
             built.view.read = recorder._read  # type: ignore[method-assign]
+            built.view.consistent = recorder._consistent  # type: ignore[method-assign]
             examined = sum(rows_examined(built.view, *sent) for sent in recorder.sent)
             found[name] = (len(recorder.sent), examined)
         return found
 
 
-def test_balance_statement_and_reciprocity_reads_cost_the_same_over_ten_times_the_history() -> None:
+def test_reads_of_one_member_and_of_a_year_cost_the_same_over_ten_times_the_history() -> None:
     small, large = cost("postgres", others=400), cost("postgres", others=4000)
     assert large == small
     # And the amounts themselves: one or two index look-ups; a page; the fortnight's rows.
@@ -129,6 +146,9 @@ def test_balance_statement_and_reciprocity_reads_cost_the_same_over_ten_times_th
     # its exchanges is a fair plan too, and still a page's worth of rows, not the history.
     assert large["exchanges of an account"][1] <= 10 * 21
     assert large["exchanges of an organisation"][1] <= 2 * 21
+    # A year: at most a row per day (one category a day here) and per month, and one of
+    # counts, against the 4,000 statement rows counting the year's exchanges would read.
+    assert large["summary of a calendar year"][1] <= 366 + 12 + 2
 
 
 @pytest.mark.parametrize("read", ["reciprocity", "statement page", "balance at a position"])
