@@ -76,16 +76,13 @@ class GiftUseCases(ExchangeUseCases):
         """Pass credits on within one organisation; never below zero for the giver."""
         check_minutes(request.minutes)
         check_note(request.note)
-        body_fingerprint = self._fingerprint(request.canonical())
+        sent = self._fingerprint(request.canonical())  # the body's, to tell a reused key
         known = None
         if idempotency_key is not None:
             known = gift_id_for(self.id_key.secret(), organisation, idempotency_key)
 
         def attempt() -> GiftRecord:
-            if (
-                known is not None
-                and (replay := self._replay_gift(known, body_fingerprint)) is not None
-            ):
+            if known is not None and (replay := self._replay_gift(known, sent)) is not None:
                 return replay
             donor = self._account(request.from_account)
             recipient = self._account(request.to_account)
@@ -103,7 +100,7 @@ class GiftUseCases(ExchangeUseCases):
                 note=self.texts.seal(request.note, donor.account_id, recipient.account_id, place),
                 recorded_by_key=key_id,
                 idempotency_key=idempotency_key,
-                fingerprint=body_fingerprint,
+                fingerprint=sent,
             )
             rules_of_gift.give(gift, donor, recipient)
             return self._gift_record(gift, self._save(donor, recipient, gift))
@@ -148,7 +145,7 @@ class GiftUseCases(ExchangeUseCases):
             raise UnknownGift(f"no gift '{gift_id}'")
         return gift
 
-    def _replay_gift(self, known: UUID, body_fingerprint: str) -> GiftRecord | None:
+    def _replay_gift(self, known: UUID, sent: str) -> GiftRecord | None:
         """The first answer again, also after a restart: rebuilt from the stored record."""
         stream = gift_stream(str(known))
         try:
@@ -156,7 +153,7 @@ class GiftUseCases(ExchangeUseCases):
         except AggregateNotFoundError:
             return None
         assert isinstance(original, Gift)
-        if original.fingerprint != body_fingerprint:
+        if original.fingerprint != sent:
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different body")
         position = self.recorder.position_of(stream, 1)
         return self._gift_record(original, position, replayed=True)
