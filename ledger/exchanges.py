@@ -271,14 +271,15 @@ class ExchangeUseCases(PersonalStore):
         self._authorise(author.organisation, request.giver, request.receiver)
         giver = accounts.load(request.giver, self._account)
         receiver = accounts.load(request.receiver, self._account)
-        recorded_by = self._organisation(author.organisation)
         if terms.note is not None:  # most exchanges carry none: nothing to seal, no copy
             seal = self.texts.seal_trial if trial else self.texts.seal
             sealed = seal(terms.note, terms.giver, terms.receiver, note_place(exchange_id))
             terms = replace(terms, note=sealed)
+        org = author.organisation
         return rules_of_exchange.record(
-            exchange_id, terms, giver, receiver, recorded_by, author.provenance, today
-        )
+            exchange_id, terms, giver, receiver, org, lambda: self._organisation(org),
+            author.provenance, today,
+        )  # fmt: skip
 
     @staticmethod
     def _authorise(organisation: str, giver: str, receiver: str) -> None:
