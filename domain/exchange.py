@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -182,16 +183,19 @@ class Exchange(LedgerAggregate):
 
 def record(
     exchange_id: str, terms: Terms, giver: Account, receiver: Account,
-    recorded_by: Organisation, provenance: Provenance, today: date,
+    recorded_by: str, organisation: Callable[[], Organisation], provenance: Provenance,
+    today: date,
 ) -> Exchange:  # fmt: skip
     """Completed at once, balances moved, inside one organisation; across two, pending until
-    the other one confirms, and expiring after the recording organisation's expiry days."""
+    the other one confirms, and expiring after the recording organisation's expiry days.
+    `organisation` gives the recording organisation, asked for only by a pending exchange
+    (an exchange inside one organisation needs nothing of it but its id)."""
     giver.check_open()
     receiver.check_open()
-    awaiting = _other_party(recorded_by.org, giver, receiver)
+    awaiting = _other_party(recorded_by, giver, receiver)
     if awaiting is None:
-        check_limits(giver, receiver, terms.minutes, recorded_by.org)
-    expires_on = today + timedelta(days=recorded_by.pending_expiry_days) if awaiting else None
+        check_limits(giver, receiver, terms.minutes, recorded_by)
+    expires_on = today + timedelta(days=organisation().pending_expiry_days) if awaiting else None
     exchange = Exchange(
         id=exchange_stream(exchange_id),
         giver=terms.giver,
@@ -200,7 +204,7 @@ def record(
         service_date=terms.service_date.isoformat(),
         category=terms.category,
         note=terms.note,
-        recorded_by=recorded_by.org,
+        recorded_by=recorded_by,
         recorded_by_key=provenance.recorded_by_key,
         status=PENDING if awaiting else COMPLETED,
         awaiting=awaiting,
@@ -245,8 +249,9 @@ def settle(exchange: Exchange, giver: Account, receiver: Account, told: str | No
 
 
 def _move(exchange: Exchange, giver: Account, receiver: Account) -> None:
-    giver.earn(exchange.exchange_id, exchange.minutes)
-    receiver.spend(exchange.exchange_id, exchange.minutes)
+    exchange_id = exchange.exchange_id
+    giver.earn(exchange_id, exchange.minutes)
+    receiver.spend(exchange_id, exchange.minutes)
 
 
 def confirm(

@@ -23,7 +23,7 @@ from domain.exchange import Exchange, Provenance, Terms, exchange_stream, is_exc
 from domain.rules import check_reason, split_account_id
 from ledger.batch_check import BatchCheck, Opening, ScratchAccounts, check_each
 from ledger.group_commit import Author, ExchangeJob, ExchangeSteps, GroupCommit, Workspace
-from ledger.idempotency import batch_item_id, fingerprint, keyed_fingerprint
+from ledger.idempotency import KeyedFingerprints, batch_item_id, fingerprint
 from ledger.keyed_ids import IdKey, KeyedId, keyed_id
 from ledger.personal import PersonalStore
 from ledger.records import BatchRecord, ExchangeRecord, ExchangeRequest
@@ -36,6 +36,7 @@ class ExchangeUseCases(PersonalStore):
     def __init__(self, *args: Any, id_key: bytes | None = None, **kwargs: Any) -> None:
         """`id_key`: the secret of keyed ids; by default `TIMEBANK_ID_KEY`'s file."""
         self.id_key = IdKey(id_key)  # first, so that a wrong TIMEBANK_ID_KEY stops the start
+        self._fingerprints: KeyedFingerprints | None = None  # made when the key is first read
         super().__init__(*args, **kwargs)
         steps = ExchangeSteps(self._replayed_exchange, self._prepare, self._record_of)
         self.group_commit = GroupCommit(self, steps)
@@ -168,7 +169,9 @@ class ExchangeUseCases(PersonalStore):
 
     def _fingerprint(self, content: object) -> str:
         """Keyed, so that a fingerprint in the log confirms no guessed note."""
-        return keyed_fingerprint(self.id_key.secret(), content)
+        if self._fingerprints is None:
+            self._fingerprints = KeyedFingerprints(self.id_key.secret())
+        return self._fingerprints(content)
 
     def _sealed_reason(self, exchange: Exchange, reason: str) -> str:
         """The reason sealed for the exchange's next event, the one that will carry it."""
@@ -268,13 +271,15 @@ class ExchangeUseCases(PersonalStore):
         self._authorise(author.organisation, request.giver, request.receiver)
         giver = accounts.load(request.giver, self._account)
         receiver = accounts.load(request.receiver, self._account)
-        recorded_by = self._organisation(author.organisation)
-        seal = self.texts.seal_trial if trial else self.texts.seal
-        sealed = seal(terms.note, terms.giver, terms.receiver, note_place(exchange_id))
-        terms = replace(terms, note=sealed)
+        if terms.note is not None:  # most exchanges carry none: nothing to seal, no copy
+            seal = self.texts.seal_trial if trial else self.texts.seal
+            sealed = seal(terms.note, terms.giver, terms.receiver, note_place(exchange_id))
+            terms = replace(terms, note=sealed)
+        org = author.organisation
         return rules_of_exchange.record(
-            exchange_id, terms, giver, receiver, recorded_by, author.provenance, today
-        )
+            exchange_id, terms, giver, receiver, org, lambda: self._organisation(org),
+            author.provenance, today,
+        )  # fmt: skip
 
     @staticmethod
     def _authorise(organisation: str, giver: str, receiver: str) -> None:
@@ -332,7 +337,7 @@ class ExchangeUseCases(PersonalStore):
     ) -> ExchangeRecord:
         # A replay answers as the first answer did, whatever happened to the exchange since.
         status = exchange.status if replayed else exchange.status_on(self.today())
-        note, erased = self.texts.open(exchange.note, note_place(exchange.exchange_id), held=True)
+        note, erased = self._note_of(exchange)
         return ExchangeRecord(
             id=exchange.exchange_id,
             status=status,
@@ -349,6 +354,12 @@ class ExchangeUseCases(PersonalStore):
             position=position,
             replayed=replayed,
         )
+
+    def _note_of(self, exchange: Exchange) -> tuple[str | None, bool]:
+        """The note as its record shows it, and whether it is erased; none, nothing to open."""
+        if exchange.note is None:
+            return None, False
+        return self.texts.open(exchange.note, note_place(exchange.exchange_id), held=True)
 
 
 def _legacy(request: ExchangeRequest) -> str:

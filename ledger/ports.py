@@ -18,13 +18,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 
 from domain.base import stamp_events_with
 
 
 @dataclass
 class Ports:
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = field(default=partial(datetime.now, UTC))  # no frame of ours
     wall_seconds: Callable[[], float] = field(default=time.time)  # seconds since the epoch
     new_uuid: Callable[[], uuid.UUID] = field(default=uuid.uuid4)
     chance: random.Random = field(default_factory=random.Random)
