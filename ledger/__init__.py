@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledger.accounts import UNSET, AccountUseCases
 from ledger.batch_check import BatchCheck, Opening
-from ledger.exchanges import ExchangeUseCases
+from ledger.exchange_use_cases import ExchangeUseCases
 from ledger.gifts import GiftRecord, GiftRequest, GiftUseCases
 from ledger.personal import ErasureRecord, PersonalDataUseCases
 from ledger.records import (

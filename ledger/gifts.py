@@ -20,7 +20,7 @@ from domain.base import LedgerAggregate
 from domain.errors import Forbidden, IdempotencyKeyReused
 from domain.gift import Gift, UnknownGift, gift_stream
 from domain.rules import check_minutes, check_note, check_reason
-from ledger.exchanges import ExchangeUseCases
+from ledger.exchange_use_cases import ExchangeUseCases
 from ledger.keyed_ids import keyed_id
 from ledger.ports import new_uuid
 from ledger.texts import REASON, Place, gift_note_place

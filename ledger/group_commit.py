@@ -8,7 +8,7 @@ ledger's one retry loop (ledger/retry.py).
 
 `GroupCommit` is handed to the writer (ledger/writer.py) with each job; it is given the
 ledger's store and the three steps of recording one exchange (`ExchangeSteps`) by the
-exchange use cases (ledger/exchanges.py), which compose it.
+exchange use cases (ledger/exchange_use_cases.py), which compose it.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Any
 from domain.account import is_over_limit
 from projections.columns import ACCOUNT_COLUMNS
 from projections.gifts import entry_kind
-from projections.paging import Page, check_limit, page_of, position_after
+from projections.paging import ResultPage, check_limit, page_of, position_after
 from projections.store import ViewStore
 
 Row = dict[str, Any]
@@ -140,7 +140,7 @@ def _shaped(row: Row) -> Row:
     }
 
 
-def accounts(view: ViewStore, org: str, after: str | None, limit: int) -> Page:
+def accounts(view: ViewStore, org: str, after: str | None, limit: int) -> ResultPage:
     rows = view.read(
         f"SELECT {ACCOUNT_COLUMNS} FROM {{accounts}}"  # noqa: S608
         " WHERE organisation = ? AND id > ? ORDER BY id LIMIT ?",
@@ -160,7 +160,7 @@ def account_table(
     return rows, (str(rows[-1][0]) if len(rows) == limit else None)
 
 
-def statement(view: ViewStore, account_id: str, after: str | None, limit: int) -> Page:
+def statement(view: ViewStore, account_id: str, after: str | None, limit: int) -> ResultPage:
     rows = view.read(
         f"SELECT {_STATEMENT_COLUMNS} FROM {{statements}}"  # noqa: S608
         " WHERE account_id = ? AND position > ? ORDER BY position LIMIT ?",

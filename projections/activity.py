@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from projections.lookups import Write
-from projections.moves import Move, Page
+from projections.moves import Move, PreparedPage
 
 UNCATEGORISED = "uncategorised"
 
@@ -36,7 +36,7 @@ _UPSERT_ORG_DAYS = (
 OrgKey = tuple[str, str, str]  # organisation, day, category
 
 
-def prepare(page: Page) -> list[Write]:
+def prepare(page: PreparedPage) -> list[Write]:
     orgs: defaultdict[OrgKey, list[int]] = defaultdict(lambda: [0, 0, 0])
     for move in page.moves:
         _count(move, orgs)

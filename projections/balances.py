@@ -24,7 +24,7 @@ from projections.columns import ACCOUNT_COLUMNS as ACCOUNT_COLUMNS  # others rea
 from projections.events import LogEvent
 from projections.gifts import GiftMove
 from projections.lookups import Lookups, Write
-from projections.moves import Move, Page
+from projections.moves import Move, PreparedPage
 
 Row = dict[str, Any]
 
@@ -92,7 +92,7 @@ _MARK_DAY = (
 )
 
 
-def prepare(page: Page, lookups: Lookups) -> list[Write]:
+def prepare(page: PreparedPage, lookups: Lookups) -> list[Write]:
     accounts = page.accounts = _touched_accounts(lookups, page)
     opened: Counter[str] = Counter()
     for event in page.events:
@@ -116,7 +116,7 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
     ]
 
 
-def _in_log_order(page: Page) -> Iterable[Move | GiftMove]:
+def _in_log_order(page: PreparedPage) -> Iterable[Move | GiftMove]:
     """Exchange and gift moves as the log has them: each row's running balance is right."""
     if not page.gift_moves:
         return page.moves
@@ -143,7 +143,7 @@ def _organisations(events: Sequence[LogEvent]) -> list[tuple[Any, ...]]:
     ]
 
 
-def _touched_accounts(lookups: Lookups, page: Page) -> dict[str, Row]:
+def _touched_accounts(lookups: Lookups, page: PreparedPage) -> dict[str, Row]:
     """The stored rows of every account this page changes: one query."""
     ids = {m.exchange[party] for m in page.moves for party in ("giver", "receiver")}
     ids.update(party for m in page.gift_moves for party in (m.from_account, m.to_account))

@@ -17,7 +17,7 @@ from domain.errors import InvalidRequest
 from projections.balances import ACCOUNT_COLUMNS
 from projections.derived_sql import OVER_LIMIT
 from projections.gifts import entry_kind
-from projections.paging import Page, check_limit, page_of, position_after
+from projections.paging import ResultPage, check_limit, page_of, position_after
 from projections.store import ViewStore
 
 Row = dict[str, Any]
@@ -61,7 +61,7 @@ class AccountQuery:
     limit: int = 50
 
 
-def accounts(view: ViewStore, query: AccountQuery) -> Page:
+def accounts(view: ViewStore, query: AccountQuery) -> ResultPage:
     """The organisation's accounts whose ref starts with `prefix` (any case), sorted."""
     if query.sort not in SORT_KEYS or query.show not in SHOW:
         raise InvalidRequest("unknown sort or filter", field="sort")
@@ -106,7 +106,9 @@ def _cursor(after: str, sort: str) -> tuple[Any, str]:
     return value, last_id
 
 
-def latest_statement(view: ViewStore, account_id: str, before: str | None, limit: int) -> Page:
+def latest_statement(
+    view: ViewStore, account_id: str, before: str | None, limit: int
+) -> ResultPage:
     """Statement entries newest first; `before` is the position of the last entry seen."""
     start = position_after(before) if before else 2**62
     rows = view.read(_STATEMENT, (account_id, start, check_limit(limit) + 1))
@@ -126,7 +128,7 @@ def partners(
     return [{**row, "exchanges": int(row["exchanges"])} for row in rows]
 
 
-def organisations(view: ViewStore, after: str | None, limit: int) -> Page:
+def organisations(view: ViewStore, after: str | None, limit: int) -> ResultPage:
     """Every organisation by id, for auditors choosing one."""
     rows = view.read(
         "SELECT id, name, accounts FROM {organisations} WHERE id > ? ORDER BY id LIMIT ?",

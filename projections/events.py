@@ -16,7 +16,8 @@ from uuid import NAMESPACE_URL, uuid5
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from projections.log_rows import Row, page_rows
+from ledger.recorder import StoredRow
+from projections.log_rows import page_rows
 
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:timebank-ledger:event")
 _NAMESPACE = EVENT_ID_NAMESPACE.bytes
@@ -89,7 +90,7 @@ def _data(state: Any) -> tuple[dict[str, Any], str]:
     return data, _utc_iso(recorded_at)
 
 
-def audit_row(row: Row) -> dict[str, Any]:
+def audit_row(row: StoredRow) -> dict[str, Any]:
     """`decode(...).as_audit()` of one stored row, without the `LogEvent` in between: the
     audit chain of a rebuild hashes every event of the log, and wants nothing else of it."""
     position, stream, version, topic, state = row

@@ -15,7 +15,7 @@ from domain.exchange import status_on
 from ledger.sealing import PREFIX as SEALED_PREFIX
 from projections.columns import EXCHANGE_COLUMNS
 from projections.derived_sql import EXPIRED_BY, STILL_PENDING
-from projections.paging import Page, check_limit, page_of, position_after
+from projections.paging import ResultPage, check_limit, page_of, position_after
 from projections.store import ViewStore
 
 Row = dict[str, Any]
@@ -65,7 +65,7 @@ def shaped(row: Row, status: str) -> Row:
     }
 
 
-def pending(view: ViewStore, org: str, after: str | None, limit: int, today: date) -> Page:
+def pending(view: ViewStore, org: str, after: str | None, limit: int, today: date) -> ResultPage:
     rows = view.read(
         f"{_SELECT} WHERE awaiting = ? AND {STILL_PENDING}"
         " AND position > ? ORDER BY position LIMIT ?",
@@ -85,7 +85,7 @@ def exchanges(
     recorded_by_key: str | None,
     after: str | None,
     limit: int,
-) -> Page:
+) -> ResultPage:
     check_limit(limit)
     drivers: list[Clause]
     filters: list[Clause] = [("position > ?", (position_after(after),))]

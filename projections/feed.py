@@ -19,7 +19,7 @@ from domain.account import account_id_in
 from domain.rules import organisation_of
 from projections.events import LogEvent
 from projections.lookups import Lookups, Write
-from projections.moves import EXCHANGE_STATUS_AFTER, RECORDED, Page, exchange_id
+from projections.moves import EXCHANGE_STATUS_AFTER, RECORDED, PreparedPage, exchange_id
 
 Row = dict[str, Any]
 
@@ -58,7 +58,7 @@ _INSERT = (
 )
 
 
-def prepare(page: Page, lookups: Lookups) -> list[Write]:
+def prepare(page: PreparedPage, lookups: Lookups) -> list[Write]:
     """One row per organisation a change concerns, in log order."""
     rows: list[tuple[Any, ...]] = []
     for event in page.events:
@@ -68,7 +68,7 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
     return [(_INSERT, rows)]
 
 
-def _exchange_change(page: Page, event: LogEvent, _: Lookups) -> list[tuple[Any, ...]]:
+def _exchange_change(page: PreparedPage, event: LogEvent, _: Lookups) -> list[tuple[Any, ...]]:
     exchange = page.exchanges[exchange_id(event)]
     # The row in `page.exchanges` stands after the whole page; only the status differs
     # from one change to the next, and each change says what it left.
@@ -82,7 +82,7 @@ def _exchange_change(page: Page, event: LogEvent, _: Lookups) -> list[tuple[Any,
     ]
 
 
-def _account_change(page: Page, event: LogEvent, lookups: Lookups) -> list[tuple[Any, ...]]:
+def _account_change(page: PreparedPage, event: LogEvent, lookups: Lookups) -> list[tuple[Any, ...]]:
     account_id = account_id_in(event.stream)
     # As the balances left it just after this change: a limit changed later in the page is
     # not this change's, and a closed account whose limits change stays closed.
@@ -100,7 +100,7 @@ def _account_change(page: Page, event: LogEvent, lookups: Lookups) -> list[tuple
     ]
 
 
-def _note_organisations(page: Page, lookups: Lookups, account_id: str) -> set[str]:
+def _note_organisations(page: PreparedPage, lookups: Lookups, account_id: str) -> set[str]:
     """Every organisation of an exchange with a note the account took part in: those stored,
     and those of this page (an erasure is rare: one query for it is cheap)."""
     here = [
@@ -111,7 +111,7 @@ def _note_organisations(page: Page, lookups: Lookups, account_id: str) -> set[st
     return found | {org for e in here for org in (e["giver_org"], e["receiver_org"])}
 
 
-_MAKERS: dict[str, Callable[[Page, LogEvent, Lookups], list[tuple[Any, ...]]]] = {
+_MAKERS: dict[str, Callable[[PreparedPage, LogEvent, Lookups], list[tuple[Any, ...]]]] = {
     "Exchange": _exchange_change,
     "Account": _account_change,
 }

@@ -18,7 +18,7 @@ from domain.gift import gift_id_in
 from domain.rules import organisation_of
 from projections.balance_moves import move_gift
 from projections.lookups import Write
-from projections.moves import Page
+from projections.moves import PreparedPage
 
 Row = dict[str, Any]
 MADE, REVERSED = "Gift.Made", "Gift.Reversed"
@@ -63,7 +63,7 @@ class GiftMove(NamedTuple):
     minutes: int  # the gift's minutes, times the sign
 
 
-def read(page: Page) -> None:
+def read(page: PreparedPage) -> None:
     """The gift moves of a page, in log order, onto `page.gift_moves`."""
     for event in page.events:
         if event.type in TYPES:
@@ -83,7 +83,7 @@ def read(page: Page) -> None:
             )
 
 
-def prepare(page: Page) -> list[Write]:
+def prepare(page: PreparedPage) -> list[Write]:
     made = [e for e in page.events if e.type == MADE]
     days: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for move in page.gift_moves:

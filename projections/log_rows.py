@@ -12,17 +12,15 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.recorder import LedgerRecorder, StoredRow
 
-Row = StoredRow  # position, stream, version, topic, state (JSON bytes)
 
-
-def stored_rows(recorder: ApplicationRecorder, after: int, limit: int) -> list[Row]:
+def stored_rows(recorder: ApplicationRecorder, after: int, limit: int) -> list[StoredRow]:
     """Rows with positions greater than `after`, oldest first, at most `limit`."""
     return cast(LedgerRecorder, recorder).stored_rows(after, limit)
 
 
 def page_rows(
     recorder: ApplicationRecorder, after: int, limit: int, types: frozenset[str] | None = None
-) -> tuple[list[Row], int, int]:
+) -> tuple[list[StoredRow], int, int]:
     """Like `stored_rows`, and the position of the last row read and how many were read.
     With `types`, Postgres leaves out the rows of other events altogether: a projection that
     follows a third of the log neither receives nor skips the other two thirds."""

@@ -56,7 +56,7 @@ class Move(NamedTuple):
 
 
 @dataclass
-class Page:
+class PreparedPage:
     """One page of events, with the exchanges it touches as they stand after it."""
 
     events: Sequence[LogEvent]
@@ -73,7 +73,7 @@ class Page:
     pair_months: dict[str, Any] = field(default_factory=dict)  # set by projections.periods
 
     @classmethod
-    def read(cls, lookups: Lookups, events: Sequence[LogEvent]) -> Page:
+    def read(cls, lookups: Lookups, events: Sequence[LogEvent]) -> PreparedPage:
         page = cls(events)
         page.exchanges = _known_exchanges(lookups, events)
         for event in events:

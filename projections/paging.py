@@ -8,7 +8,7 @@ from typing import Any
 from domain.errors import InvalidRequest
 
 Row = dict[str, Any]
-Page = tuple[list[Row], str | None]
+ResultPage = tuple[list[Row], str | None]  # (items, cursor of the next page or None)
 MAX_LIMIT = 1000
 MAX_POSITION = 2**63 - 1  # positions are BIGINT: a larger number cannot even be compared
 
@@ -30,7 +30,7 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def page_of(rows: list[Row], limit: int, key: str) -> Page:
+def page_of(rows: list[Row], limit: int, key: str) -> ResultPage:
     """Rows read with `limit + 1`: the first `limit`, and the cursor of the next page."""
     if len(rows) <= limit:
         return rows, None

@@ -22,7 +22,7 @@ from typing import Any
 from domain.organisation import organisation_id_in
 from domain.rules import organisation_of
 from projections.lookups import Lookups, Write
-from projections.moves import Page
+from projections.moves import PreparedPage
 
 Row = dict[str, Any]
 Months = dict[str, list[int]]  # month -> [gave, received], net of reversals
@@ -75,7 +75,7 @@ _UPSERT_SETTINGS = (
 )
 
 
-def prepare(page: Page, lookups: Lookups) -> list[Write]:
+def prepare(page: PreparedPage, lookups: Lookups) -> list[Write]:
     moved = changes(page)
     stored = lookups.account_months(sorted(moved)) if moved else {}
     shares: Counter[tuple[str, ...]] = Counter()
@@ -106,7 +106,7 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
     ]
 
 
-def changes(page: Page) -> dict[str, Months]:
+def changes(page: PreparedPage) -> dict[str, Months]:
     """Per account and service month, how the page moves its counts (as giver, receiver)."""
     changes: dict[str, Months] = defaultdict(dict)
     for move in page.moves:
@@ -142,7 +142,7 @@ def _org_rows(shares: Counter[tuple[str, ...]]) -> list[tuple[Any, ...]]:
     return [(*key, *sums) for key, sums in sorted(rows.items())]
 
 
-def _settings(page: Page) -> list[tuple[Any, ...]]:
+def _settings(page: PreparedPage) -> list[tuple[Any, ...]]:
     return [
         (organisation_id_in(e.stream), e.data["min_count"])
         for e in page.events

@@ -25,7 +25,7 @@ from typing import Any
 from domain.rules import organisation_of
 from projections import participation
 from projections.lookups import Lookups, Write
-from projections.moves import Page
+from projections.moves import PreparedPage
 
 Row = dict[str, Any]
 Months = dict[str, list[int]]  # month -> [gave, received]
@@ -73,7 +73,7 @@ def pair_of(one: str, other: str) -> str:
     return f"{one} {other}" if one < other else f"{other} {one}"
 
 
-def prepare(page: Page, lookups: Lookups) -> list[Write]:
+def prepare(page: PreparedPage, lookups: Lookups) -> list[Write]:
     """After the participation: `page.account_months` holds the touched accounts' months."""
     shares: Counter[Share] = Counter()
     for account_id, deltas in participation.changes(page).items():
@@ -98,7 +98,7 @@ def prepare(page: Page, lookups: Lookups) -> list[Write]:
     ]
 
 
-def _pair_changes(page: Page) -> dict[str, PairMonths]:
+def _pair_changes(page: PreparedPage) -> dict[str, PairMonths]:
     changes: dict[str, PairMonths] = defaultdict(dict)
     for move in page.moves:
         exchange = move.exchange

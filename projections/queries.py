@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from projections.faults import Fault
+from projections.paging import ResultPage
 from projections.store import ViewStore
 
 Row = dict[str, Any]
-Page = tuple[list[Row], str | None]  # (items, cursor of the next page or None)
 
 
 class ReadModels(Protocol):
@@ -50,10 +50,10 @@ class ReadModels(Protocol):
     def account_now(self, account_id: str) -> tuple[int, Row | None]:
         """`position()` and `account(account_id)` read together, in one statement."""
 
-    def accounts(self, organisation: str, after: str | None, limit: int) -> Page:
+    def accounts(self, organisation: str, after: str | None, limit: int) -> ResultPage:
         """The organisation's accounts, ordered by id, in the `account` shape."""
 
-    def statement(self, account_id: str, after: str | None, limit: int) -> Page:
+    def statement(self, account_id: str, after: str | None, limit: int) -> ResultPage:
         """Entries {exchange_id, counterparty, minutes (signed), balance (running), service_date,
         recorded_at, category, kind ("exchange" | "reversal")}, oldest first."""
 
@@ -79,10 +79,10 @@ class ReadModels(Protocol):
         recorded_by_key: str | None = None,
         after: str | None = None,
         limit: int = 100,
-    ) -> Page:
+    ) -> ResultPage:
         """Exchanges oldest first, filtered; `organisation` keeps those with a party in it."""
 
-    def pending(self, organisation: str, after: str | None, limit: int) -> Page:
+    def pending(self, organisation: str, after: str | None, limit: int) -> ResultPage:
         """Pending (not yet expired) exchanges awaiting the organisation's confirmation."""
 
     def summary(self, organisation: str, start: date | None, end: date | None) -> Row:

@@ -25,7 +25,7 @@ from projections import (
 )
 from projections.base import LedgerProjection
 from projections.faults import Fault
-from projections.paging import Page
+from projections.paging import ResultPage
 from projections.queries import Row
 from projections.store import ViewStore
 
@@ -88,10 +88,10 @@ class LedgerReadModels:
         names = [p.name for p in self.projections]
         return account_reads.account_now(self.view, account_id, names)
 
-    def accounts(self, organisation: str, after: str | None, limit: int) -> Page:
+    def accounts(self, organisation: str, after: str | None, limit: int) -> ResultPage:
         return account_reads.accounts(self.view, organisation, after, limit)
 
-    def statement(self, account_id: str, after: str | None, limit: int) -> Page:
+    def statement(self, account_id: str, after: str | None, limit: int) -> ResultPage:
         return account_reads.statement(self.view, account_id, after, limit)
 
     def reciprocity(self, account_id: str, start: date | None, end: date | None) -> Row:
@@ -121,7 +121,7 @@ class LedgerReadModels:
         recorded_by_key: str | None = None,
         after: str | None = None,
         limit: int = 100,
-    ) -> Page:
+    ) -> ResultPage:
         return self._opened(
             exchange_reads.exchanges(
                 self.view,
@@ -135,7 +135,7 @@ class LedgerReadModels:
             )
         )
 
-    def pending(self, organisation: str, after: str | None, limit: int) -> Page:
+    def pending(self, organisation: str, after: str | None, limit: int) -> ResultPage:
         return self._opened(
             exchange_reads.pending(self.view, organisation, after, limit, self.today())
         )
@@ -164,7 +164,7 @@ class LedgerReadModels:
             self.open_notes([row], gift_note_place)
         return row
 
-    def _opened(self, page: Page) -> Page:
+    def _opened(self, page: ResultPage) -> ResultPage:
         self.open_notes(page[0])
         return page
 

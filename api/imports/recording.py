@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from api.imports.rows import Item
 from ledger import BatchRecord, Ledger
-from ledger.exchanges import MAX_BATCH
+from ledger.exchange_use_cases import MAX_BATCH
 from ledger.idempotency import fingerprint
 
 CHUNK = MAX_BATCH

@@ -12,7 +12,7 @@ from typing import Any
 
 from projections.columns import EXCHANGE_COLUMNS
 from projections.lookups import Write
-from projections.moves import EXCHANGE_TYPES, Page
+from projections.moves import EXCHANGE_TYPES, PreparedPage
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS {exchanges} (id TEXT PRIMARY KEY, position BIGINT NOT NULL,"
@@ -49,7 +49,7 @@ _UPSERT = (
 )
 
 
-def prepare(page: Page) -> list[Write]:
+def prepare(page: PreparedPage) -> list[Write]:
     """New exchanges go straight in (on Postgres, a plain COPY); changed ones are upserted."""
     new: list[tuple[Any, ...]] = []
     changed: list[tuple[Any, ...]] = []
