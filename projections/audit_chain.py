@@ -9,10 +9,10 @@ The functions here are pure: the offline verifier uses them with no database at 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import orjson
@@ -21,6 +21,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from projections.base import LedgerProjection
 from projections.events import LogEvent, audit_row
 from projections.log_rows import stored_rows
+from projections.overlap import Commit, commit_behind
 from projections.store import Cursor
 
 GENESIS = "0" * 64
@@ -105,18 +106,16 @@ def catch_up_chain(recorder: ApplicationRecorder, chain: AuditChain, size: int) 
     from page to page in memory rather than through a query. Each page still commits with
     its position by compare-and-set, so another runner moving it fails the rebuild.
     """
+    return commit_behind(chain.name, _pages(recorder, chain, size))
+
+
+def _pages(
+    recorder: ApplicationRecorder, chain: AuditChain, size: int
+) -> Iterator[tuple[Commit, int]]:
     with chain.view.transaction() as cursor:
         previous = chain.view.position_of(cursor, chain.name)
         digest = bytes.fromhex(head_hash(cursor))
-    processed = 0
-    in_flight: Future[None] | None = None
-    with ThreadPoolExecutor(1, thread_name_prefix=f"commit-{chain.name}") as committer:
-        while stored := stored_rows(recorder, previous, size):
-            digest, rows = _chained(digest, map(audit_row, stored))
-            if in_flight is not None:
-                in_flight.result()  # the page before is in; raises if it failed
-            in_flight = committer.submit(chain.commit, rows, previous, stored[-1][0])
-            previous, processed = stored[-1][0], processed + len(stored)
-        if in_flight is not None:
-            in_flight.result()
-    return processed
+    while stored := stored_rows(recorder, previous, size):
+        digest, rows = _chained(digest, map(audit_row, stored))
+        yield functools.partial(chain.commit, rows, previous, stored[-1][0]), len(stored)
+        previous = stored[-1][0]

@@ -1,7 +1,5 @@
-"""Catching the ledger's views up with a long log: work out page N+1 while page N commits.
-
-The database writes one page while Python prepares the next, so a rebuild costs about the
-larger of the two instead of their sum. Preparing a page needs the rows it changes as the
+"""Catching the ledger's views up with a long log: work out page N+1 while page N commits
+(projections/overlap.py). Preparing a page needs the rows it changes as the
 page before left them, and that page may not have committed yet; so the rows every page
 touches stay in memory: all accounts touched (there are few), and the exchanges of the page
 in flight. Anything else is read from the database, where every earlier page has committed.
@@ -12,8 +10,8 @@ position, the commit fails, nothing in memory is trusted any more, and the error
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import functools
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
@@ -29,6 +27,7 @@ from projections.lookups import (
     by_pair,
     stored_note_organisations,
 )
+from projections.overlap import Commit, commit_behind
 from projections.views import LedgerViews
 
 Row = dict[str, Any]
@@ -91,25 +90,24 @@ class Remembered:
 
 def catch_up_pipelined(recorder: ApplicationRecorder, views: LedgerViews, size: int) -> int:
     """Process everything recorded so far; return how many events were read."""
-    previous, processed = views.position(), 0
+    return commit_behind(views.name, _pages(recorder, views, size))
+
+
+def _pages(
+    recorder: ApplicationRecorder, views: LedgerViews, size: int
+) -> Iterator[tuple[Commit, int]]:
+    previous = views.position()
     memory = Remembered(views, from_empty=previous == 0)
-    in_flight: Future[None] | None = None
-    with ThreadPoolExecutor(1, thread_name_prefix=f"commit-{views.name}") as committer:
-        while True:
-            log = read_page(recorder, previous, size, views.types)
-            if log.last == previous:
-                break
-            page, writes = views.prepare(memory, log.events) if log.events else (None, [])
-            if in_flight is not None:
-                in_flight.result()  # the page before is in; raises if it failed
-            in_flight = committer.submit(views.commit, writes, previous, log.last)
-            if page is not None:
-                memory.accounts_seen.update(page.accounts)
-                memory.months_seen.update(page.account_months)
-                memory.exchanges_in_flight = page.exchanges
-                memory.pairs_in_flight = page.pair_months
-                memory.pairs_seen.update(page.pair_months)
-            previous, processed = log.last, processed + log.read
-        if in_flight is not None:
-            in_flight.result()
-    return processed
+    while True:
+        log = read_page(recorder, previous, size, views.types)
+        if log.last == previous:
+            return
+        page, writes = views.prepare(memory, log.events) if log.events else (None, [])
+        yield functools.partial(views.commit, writes, previous, log.last), log.read
+        if page is not None:  # its commit is submitted: what it leaves is the next page's
+            memory.accounts_seen.update(page.accounts)
+            memory.months_seen.update(page.account_months)
+            memory.exchanges_in_flight = page.exchanges
+            memory.pairs_in_flight = page.pair_months
+            memory.pairs_seen.update(page.pair_months)
+        previous = log.last

@@ -100,7 +100,9 @@ def upgraded(
 
     def upgrade(before: Callable[[Ledger], object]) -> Ledger:
         with monkeypatch.context() as old_code:
-            old_code.setattr("ledger.exchange_use_cases.keyed_id", lambda _, org, key: uuid5_id(org, key))
+            old_code.setattr(
+                "ledger.exchange_use_cases.keyed_id", lambda _, org, key: uuid5_id(org, key)
+            )
             old = opened(make_ledger())
             before(old)
             old.close()
