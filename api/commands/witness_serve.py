@@ -5,7 +5,8 @@ checked and the state replaced under the state's lock, before the cosignature is
 (the race c2sp.org/tlog-witness warns of cannot roll the state back). Statuses: 400 a
 malformed body, 403 no valid signature of a trusted log key, 404 an unknown origin, 409
 an old size that is not the witness's (its size in the body, `text/x.tlog.size`), 422 a
-proof that does not verify (both notes then kept as evidence, as `sync` does).
+proof that does not verify. Both notes are kept as evidence, as `sync` does, for a 422 and for
+a signed checkpoint of a tree smaller than the one kept (a 400 in the protocol).
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from pathlib import Path
 from api.commands.witness_state import keep_evidence, locked, read_state, write_state
 from ledger.ports import wall_seconds
 from projections.tlog.cosignature import Cosigner
-from projections.tlog.witness import Refused, advance, parse_add_checkpoint
+from projections.tlog.witness import (
+    Refused,
+    WitnessState,
+    advance,
+    log_signed,
+    parse_add_checkpoint,
+)
 from projections.witness_follow import History, trusting_signer
 
 log = logging.getLogger("timebank.witness")
@@ -51,11 +58,20 @@ class Witness:
                 state = trusting_signer(state, message, self.key_history)
                 kept, note = advance(state, message, old, proof)
             except Refused as refused:
-                if refused.status == 422:
+                if refused.status == 422 or _shrank(state, message):
                     keep_evidence(self.state_path, state.note, message, refused.reason)
                 raise
             write_state(self.state_path, kept)
             return self.cosigner.cosign(note, int(self.clock())).line()
+
+
+def _shrank(state: WitnessState, message: str) -> bool:
+    """A checkpoint the log signed, of a smaller tree than the one kept: as much evidence as a
+    proof that fails, though the protocol answers it 400, not 422."""
+    try:
+        return log_signed(state, message)[1].size < state.size
+    except Refused:
+        return False
 
 
 def handler_for(witness: Witness) -> type[BaseHTTPRequestHandler]:
