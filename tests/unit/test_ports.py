@@ -24,31 +24,30 @@ def seeded() -> Iterator[None]:
     install(previous)
 
 
-def test_an_exchange_recorded_without_a_key_takes_its_id_and_date_from_the_ports(
-    seeded: None,
-) -> None:
-    ledger = Ledger(parse_database_url("memory://"))
+@pytest.fixture
+def ledger(seeded: None) -> Iterator[Ledger]:
+    """A ledger made under the seeded ports, with two accounts of one organisation."""
+    made = Ledger(parse_database_url("memory://"))
     try:
-        ledger.register_organisation("north", "North")
+        made.register_organisation("north", "North")
         for ref in ("ann", "bob"):
-            ledger.open_account("north", ref)
-        record = ledger.record_exchange("north", ExchangeRequest("north:ann", "north:bob", 30))
+            made.open_account("north", ref)
+        yield made
     finally:
-        ledger.close()
+        made.close()
+
+
+def test_an_exchange_recorded_without_a_key_takes_its_id_and_date_from_the_ports(
+    ledger: Ledger,
+) -> None:
+    record = ledger.record_exchange("north", ExchangeRequest("north:ann", "north:bob", 30))
     assert record.id == str(FIXED)
     assert record.service_date == DAY.date().isoformat()
 
 
-def test_every_event_the_ledger_records_is_dated_by_the_installed_clock(seeded: None) -> None:
-    ledger = Ledger(parse_database_url("memory://"))
-    try:
-        ledger.register_organisation("north", "North")
-        for ref in ("ann", "bob"):
-            ledger.open_account("north", ref)
-        record = ledger.record_exchange("north", ExchangeRequest("north:ann", "north:bob", 30))
-        streams = ["organisation:north", "account:north:ann", "account:north:bob"]
-        events = [e for s in [*streams, f"exchange:{record.id}"] for e in ledger.events.get(s)]
-    finally:
-        ledger.close()
+def test_every_event_the_ledger_records_is_dated_by_the_installed_clock(ledger: Ledger) -> None:
+    record = ledger.record_exchange("north", ExchangeRequest("north:ann", "north:bob", 30))
+    streams = ["organisation:north", "account:north:ann", "account:north:bob"]
+    events = [e for s in [*streams, f"exchange:{record.id}"] for e in ledger.events.get(s)]
     assert len(events) >= 6
     assert {event.timestamp for event in events} == {DAY}
