@@ -7,6 +7,7 @@ import copy
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Recording, Transcoder
@@ -151,6 +152,20 @@ class LedgerBase(Application[str]):
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
+
+    def _by_uuid(
+        self, record_id: str, stream_of: Callable[[str], str], cls: type[A], unknown: Exception
+    ) -> A:
+        """The aggregate an id names (exchanges and gifts are named by UUIDs), or `unknown`
+        for an id that is no UUID or names nothing stored."""
+        try:
+            UUID(record_id)
+        except (ValueError, TypeError):
+            raise unknown from None
+        found = self._find(stream_of(record_id), cls)
+        if found is None:
+            raise unknown
+        return found
 
     def _fresh(self, stream: str) -> Any:
         """Read past the cache: for facts another process may have just changed."""

@@ -206,14 +206,8 @@ class ExchangeUseCases(PersonalStore):
         return exchange
 
     def _exchange(self, exchange_id: str) -> Exchange:
-        try:
-            UUID(exchange_id)
-        except (ValueError, TypeError):
-            raise UnknownExchange(f"no exchange '{exchange_id}'") from None
-        exchange = self._find(exchange_stream(exchange_id), Exchange)
-        if exchange is None:
-            raise UnknownExchange(f"no exchange '{exchange_id}'")
-        return exchange
+        unknown = UnknownExchange(f"no exchange '{exchange_id}'")
+        return self._by_uuid(exchange_id, exchange_stream, Exchange, unknown)
 
     def _record_batch(
         self, author: Author, requests: list[ExchangeRequest], key: _BatchKey | None

@@ -136,14 +136,7 @@ class GiftUseCases(ExchangeUseCases):
             raise rules_of_gift.not_its_organisation(gift_id) from None
 
     def _gift(self, gift_id: str) -> Gift:
-        try:
-            UUID(gift_id)
-        except (ValueError, TypeError):
-            raise UnknownGift(f"no gift '{gift_id}'") from None
-        gift = self._find(gift_stream(gift_id), Gift)
-        if gift is None:
-            raise UnknownGift(f"no gift '{gift_id}'")
-        return gift
+        return self._by_uuid(gift_id, gift_stream, Gift, UnknownGift(f"no gift '{gift_id}'"))
 
     def _replay_gift(self, known: UUID, sent: str) -> GiftRecord | None:
         """The first answer again, also after a restart: rebuilt from the stored record."""
